@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * command.c - starting, supervising and reporting the user's command (SPEC 5.1, 5.4-5.7).
+ *
+ * Theory of operation: the child blocks every signal it forwards (inherited from the parent),
+ * so nothing is lost between its creation and the command's start: signals that arrived early
+ * are read from a signalfd after the fork and forwarded then. The command process resets every
+ * disposition and the mask to the defaults, marks every fd above the socket-activation ones
+ * close-on-exec, optionally becomes a session leader (reaper mode, #557: never otherwise) and
+ * execs. An exec failure travels back as an errno over a close-on-exec pipe, so "not found" and
+ * "permission denied" are reported with Go's words. The child then loops on the signalfd:
+ * SIGCHLD reaps (every orphan with the reaper, only the command without), anything else is
+ * kill()ed on to the command.
+ */
+#include "child/child.h"
+#include "util/log.h"
+#include "util/proc.h"
+#include "util/signames.h"
+#include "util/strv.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+extern char **environ;
+
+static char *rk_command_text(char **argv)
+{
+	size_t n = 0;
+
+	while (argv[n])
+		n++;
+	return rk_strv_join(argv, n, " ");
+}
+
+/* Mark fds >= @first close-on-exec (close_range, or a /proc/self/fd walk on old kernels). */
+static void rk_cloexec_from(int first)
+{
+	if (syscall(SYS_close_range, (unsigned)first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return;
+	for (int fd = first; fd < 4096; fd++)
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+__attribute__((noreturn)) static void rk_command_exec(const struct rk_command_opts *o,
+						       const char *path, int errfd)
+{
+	struct sigaction sa = { .sa_handler = SIG_DFL };
+	sigset_t none;
+	int e;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (o->reaper)
+		setsid();
+	for (int sig = 1; sig < _NSIG; sig++)
+		sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (o->set_listen_pid) {
+		char pid[16];
+		snprintf(pid, sizeof(pid), "%d", (int)getpid());
+		setenv("LISTEN_PID", pid, 1);
+	}
+	rk_cloexec_from(3 + o->listen_fds);
+	execve(path, o->argv, environ);
+	e = errno;
+	while (write(errfd, &e, sizeof(e)) < 0 && errno == EINTR)
+		;
+	_exit(127);
+}
+
+/* Wait for the exec result: 0 if the command runs, else its errno. */
+static int rk_command_exec_result(int errfd)
+{
+	int e = 0;
+	ssize_t n;
+
+	do
+		n = read(errfd, &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)sizeof(e) ? e : 0;
+}
+
+static int rk_command_report(const char *cmdtext, int status, bool reaper)
+{
+	char what[128];
+
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	rk_wait_status_str(status, !reaper, what, sizeof(what));
+	rk_error("command [%s] exited: %s", cmdtext, what);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 255;
+}
+
+/* Reap what SIGCHLD announced. Return: true once the command's status is in *status. */
+static bool rk_command_reap(pid_t cmd, bool reaper, int *status)
+{
+	bool done = false;
+	int st;
+	pid_t p;
+
+	while ((p = waitpid(reaper ? -1 : cmd, &st, WNOHANG)) > 0) {
+		if (p == cmd) {
+			*status = st;
+			done = true;
+		}
+	}
+	return done;
+}
+
+static int rk_command_supervise(pid_t cmd, bool reaper, int sfd, int *status)
+{
+	struct signalfd_siginfo si;
+
+	for (;;) {
+		ssize_t n = read(sfd, &si, sizeof(si));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != (ssize_t)sizeof(si))
+			return -EIO;
+		if (si.ssi_signo == SIGCHLD) {
+			if (rk_command_reap(cmd, reaper, status))
+				return 0;
+		} else if (si.ssi_signo != SIGPIPE && si.ssi_signo != SIGURG) {
+			kill(cmd, (int)si.ssi_signo);
+		}
+	}
+}
+
+int rk_command_run(const struct rk_command_opts *o)
+{
+	char path[PATH_MAX], *cmdtext = rk_command_text(o->argv);
+	sigset_t all;
+	int errp[2], sfd, status = 0, e;
+	pid_t cmd;
+
+	if (!cmdtext)
+		rk_die("out of memory");
+	if (rk_lookpath(o->argv[0], path, sizeof(path)) < 0) {
+		rk_error("command [%s] exited: exec: \"%s\": executable file not found in $PATH",
+			 cmdtext, o->argv[0]);
+		return 1;
+	}
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, NULL);
+	sfd = signalfd(-1, &all, SFD_CLOEXEC);
+	if (sfd < 0 || pipe2(errp, O_CLOEXEC) < 0)
+		rk_die("failed to prepare the command: %s", strerror(errno));
+	fflush(NULL);
+	cmd = fork();
+	if (cmd < 0)
+		rk_die("fork: %s", strerror(errno));
+	if (cmd == 0)
+		rk_command_exec(o, path, errp[1]);
+	close(errp[1]);
+	e = rk_command_exec_result(errp[0]);
+	close(errp[0]);
+	if (e) {
+		char et[128];
+		waitpid(cmd, NULL, 0);
+		snprintf(et, sizeof(et), "%s", strerror(e));
+		if (et[0] >= 'A' && et[0] <= 'Z')
+			et[0] = (char)(et[0] - 'A' + 'a');
+		rk_error("command [%s] exited: fork/exec %s: %s", cmdtext, path, et);
+		free(cmdtext);
+		return 1;
+	}
+	if (rk_command_supervise(cmd, o->reaper, sfd, &status) < 0)
+		rk_die("failed to read signals: %s", strerror(errno));
+	e = rk_command_report(cmdtext, status, o->reaper);
+	free(cmdtext);
+	return e;
+}

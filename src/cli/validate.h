@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * validate.h - checks of a parsed configuration, in upstream's order (SPEC 2.3).
+ *
+ * Pure: warnings are returned in a list for the caller to print, errors as one text. Checks that
+ * upstream only makes in the child (reaper, copy-up) are made here too, before anything is
+ * created, so that bad input leaves nothing behind.
+ */
+#ifndef RK_CLI_VALIDATE_H
+#define RK_CLI_VALIDATE_H
+
+#include <stddef.h>
+
+#include "cli/options.h"
+#include "util/strv.h"
+
+/* Drivers built into this binary. */
+#define RK_NET_DRIVERS_BUILT "host"
+#define RK_PORT_DRIVERS_BUILT "none"
+
+/**
+ * rk_config_validate - validate @cfg.
+ * @warnings: receives warning texts (may be NULL).
+ * Return: 0, or -EINVAL with the error text in @err.
+ */
+int rk_config_validate(const struct rk_config *cfg, struct rk_strv *warnings, char *err,
+		       size_t errlen);
+
+/** rk_reaper_enabled - whether the reaper runs, from --reaper and --pidns (validated cfg). */
+int rk_reaper_enabled(const struct rk_config *cfg);
+
+/**
+ * rk_propagation_flags - mount flags of a --propagation value; 0 for unknown values (which are
+ * ignored, as upstream does).
+ */
+unsigned long rk_propagation_flags(const char *value);
+
+/**
+ * rk_cidr_check - parse an IPv4/IPv6 CIDR like Go's net.ParseCIDR and reject host bits.
+ * Return: 0, -EINVAL (unparsable) or -EDOM (host bits set).
+ */
+int rk_cidr_check(const char *cidr);
+
+#endif

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * preflight.h - host checks that only warn (root user, user-namespace sysctls, propagation).
+ */
+#ifndef RK_PARENT_PREFLIGHT_H
+#define RK_PARENT_PREFLIGHT_H
+
+/** rk_preflight - print the warnings of SPEC 1.1 step 2 that apply to this host. */
+void rk_preflight(const char *propagation);
+
+#endif

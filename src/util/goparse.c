@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * goparse.c - Go-compatible scalar parsing and %q quoting (see goparse.h).
+ */
+#include "util/goparse.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static void go_quote_put(char **p, char *end, const char *s, size_t n)
+{
+	while (n-- && *p < end)
+		*(*p)++ = *s++;
+}
+
+void go_quote(const char *s, char *out, size_t outlen)
+{
+	char *p = out, *end = out + outlen - 4; /* room for a closing quote, "..." or NUL */
+	char esc[8];
+
+	if (outlen < 8) {
+		if (outlen)
+			out[0] = '\0';
+		return;
+	}
+	*p++ = '"';
+	for (; *s && p < end; s++) {
+		unsigned char c = (unsigned char)*s;
+		switch (c) {
+		case '"': go_quote_put(&p, end, "\\\"", 2); break;
+		case '\\': go_quote_put(&p, end, "\\\\", 2); break;
+		case '\n': go_quote_put(&p, end, "\\n", 2); break;
+		case '\t': go_quote_put(&p, end, "\\t", 2); break;
+		case '\r': go_quote_put(&p, end, "\\r", 2); break;
+		case '\a': go_quote_put(&p, end, "\\a", 2); break;
+		case '\b': go_quote_put(&p, end, "\\b", 2); break;
+		case '\f': go_quote_put(&p, end, "\\f", 2); break;
+		case '\v': go_quote_put(&p, end, "\\v", 2); break;
+		default:
+			if (c < 0x20 || c == 0x7f) {
+				snprintf(esc, sizeof(esc), "\\x%02x", c);
+				go_quote_put(&p, end, esc, 4);
+			} else {
+				*p++ = (char)c; /* UTF-8 bytes pass through as Go prints them */
+			}
+		}
+	}
+	*p++ = '"';
+	*p = '\0';
+}
+
+int go_parse_bool(const char *s, bool *out)
+{
+	static const char *const t[] = { "1", "t", "T", "TRUE", "true", "True" };
+	static const char *const f[] = { "0", "f", "F", "FALSE", "false", "False" };
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (!strcmp(s, t[i])) {
+			*out = true;
+			return 0;
+		}
+		if (!strcmp(s, f[i])) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int go_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A' + 10;
+	return 99;
+}
+
+/* Parse unsigned digits of @base; underscores allowed (only between digits) if @us. */
+static int go_parse_digits(const char *s, unsigned base, bool us, bool prefixed, uint64_t *out)
+{
+	uint64_t v = 0;
+	bool range = false, any = false;
+	char prev = prefixed ? '_' : '0'; /* after a base prefix an underscore may follow */
+
+	if (!*s)
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s == '_') {
+			if (!us || (prev == '_' && !prefixed))
+				return -EINVAL;
+			prev = '_';
+			prefixed = false;
+			continue;
+		}
+		unsigned d = (unsigned)go_digit(*s);
+		if (d >= base)
+			return -EINVAL;
+		prefixed = false;
+		prev = *s;
+		any = true;
+		if (v > (UINT64_MAX - d) / base)
+			range = true;
+		else
+			v = v * base + d;
+	}
+	if (!any || prev == '_')
+		return -EINVAL;
+	*out = v;
+	return range ? -ERANGE : 0;
+}
+
+static int go_finish_signed(bool neg, uint64_t u, int rc, int64_t *out)
+{
+	if (rc == -EINVAL)
+		return rc;
+	if (rc == -ERANGE || (!neg && u > (uint64_t)INT64_MAX) ||
+	    (neg && u > (uint64_t)INT64_MAX + 1)) {
+		*out = neg ? INT64_MIN : INT64_MAX;
+		return -ERANGE;
+	}
+	*out = neg ? (int64_t)(0 - u) : (int64_t)u;
+	return 0;
+}
+
+int go_parse_int(const char *s, int64_t *out)
+{
+	bool neg = false;
+	unsigned base = 10;
+	bool prefixed = false;
+	uint64_t u = 0;
+
+	if (*s == '+' || *s == '-')
+		neg = *s++ == '-';
+	if (s[0] == '0' && s[1]) {
+		char c = s[1];
+		if (c == 'x' || c == 'X')
+			base = 16, s += 2, prefixed = true;
+		else if (c == 'o' || c == 'O')
+			base = 8, s += 2, prefixed = true;
+		else if (c == 'b' || c == 'B')
+			base = 2, s += 2, prefixed = true;
+		else
+			base = 8, s += 1, prefixed = true;
+	}
+	/* base 0 permits underscores whenever a prefix (including a lone leading 0) was seen */
+	int rc = go_parse_digits(s, base, prefixed, prefixed, &u);
+	return go_finish_signed(neg, u, rc, out);
+}
+
+int go_atoi(const char *s, int64_t *out)
+{
+	bool neg = false;
+	uint64_t u = 0;
+
+	if (*s == '+' || *s == '-')
+		neg = *s++ == '-';
+	int rc = go_parse_digits(s, 10, false, false, &u);
+	return go_finish_signed(neg, u, rc, out);
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * goparse.h - Go-compatible parsing and quoting of scalar values.
+ *
+ * RootlessKit's users see Go's wording for bad input ("parse error", "value out of range",
+ * %q-quoted values). These helpers reproduce the accepted syntax and the texts exactly.
+ */
+#ifndef RK_UTIL_GOPARSE_H
+#define RK_UTIL_GOPARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/** go_quote - write Go's %q of @s (with surrounding quotes) into @out (always terminated). */
+void go_quote(const char *s, char *out, size_t outlen);
+
+/**
+ * go_parse_bool - strconv.ParseBool: 1 t T TRUE true True / 0 f F FALSE false False.
+ * Return: 0 on success, -EINVAL otherwise.
+ */
+int go_parse_bool(const char *s, bool *out);
+
+/**
+ * go_parse_int - strconv.ParseInt(s, 0, 64): optional sign, 0x/0o/0b or leading-0 octal prefix,
+ * underscores between digits when a prefix is used.
+ * Return: 0, -EINVAL (syntax, "parse error") or -ERANGE ("value out of range").
+ */
+int go_parse_int(const char *s, int64_t *out);
+
+/**
+ * go_atoi - strconv.Atoi: decimal with optional sign only.
+ * Return: 0, -EINVAL ("invalid syntax") or -ERANGE ("value out of range").
+ */
+int go_atoi(const char *s, int64_t *out);
+
+#endif
