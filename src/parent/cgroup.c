@@ -79,7 +79,7 @@ static void rk_cgroup_move_all(const char *from, const char *to)
 		int rc;
 		if (!strcmp(pid, "0"))
 			continue;
-		if ((rc = rk_write_file(path, pid, 0644)) < 0)
+		if ((rc = rk_write_existing(path, pid)) < 0)
 			rk_warn("failed to move process %s to cgroup %s: %s", pid, to,
 				strerror(-rc));
 	}
@@ -99,7 +99,7 @@ static void rk_cgroup_enable_controllers(const char *group)
 		char plus[80];
 		int rc;
 		snprintf(plus, sizeof(plus), "+%s", c);
-		if ((rc = rk_write_file(ctl, plus, 0644)) < 0)
+		if ((rc = rk_write_existing(ctl, plus)) < 0)
 			rk_warn("failed to enable controller %s in %s: %s", c, ctl, strerror(-rc));
 	}
 	free(buf);

@@ -197,7 +197,7 @@ static int rk_idmap_write(pid_t pid, const char *file, const char *data, char *e
 	int rc;
 
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	if ((rc = rk_write_file(path, data, 0644)) < 0)
+	if ((rc = rk_write_existing(path, data)) < 0)
 		snprintf(err, errlen, "failed to setup UID/GID map: write %s: %s", path,
 			 strerror(-rc));
 	return rc;

@@ -47,30 +47,47 @@ int rk_read_file(const char *path, size_t max, char **buf, size_t *len)
 	return 0;
 }
 
-int rk_write_file(const char *path, const char *data, mode_t mode)
+static int rk_write_all(int fd, const char *data)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
 	size_t len = strlen(data), off = 0;
 
-	if (fd < 0)
-		return -errno;
 	while (off < len) {
 		ssize_t w = write(fd, data + off, len - off);
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w < 0) {
-			int e = -errno;
-			close(fd);
-			return e;
-		}
+		if (w < 0)
+			return -errno;
 		off += (size_t)w;
 	}
-	if (fchmod(fd, mode) < 0) {
-		int e = -errno;
-		close(fd);
-		return e;
-	}
-	return close(fd) < 0 ? -errno : 0;
+	return 0;
+}
+
+int rk_write_file(const char *path, const char *data, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	int rc;
+
+	if (fd < 0)
+		return -errno;
+	rc = rk_write_all(fd, data);
+	if (rc == 0 && fchmod(fd, mode) < 0) /* the mode must not depend on the umask */
+		rc = -errno;
+	if (close(fd) < 0 && rc == 0)
+		rc = -errno;
+	return rc;
+}
+
+int rk_write_existing(const char *path, const char *data)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0)
+		return -errno;
+	rc = rk_write_all(fd, data);
+	if (close(fd) < 0 && rc == 0)
+		rc = -errno;
+	return rc;
 }
 
 int rk_mkdir_p(const char *path, mode_t mode)

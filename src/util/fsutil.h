@@ -13,6 +13,8 @@
 int rk_read_file(const char *path, size_t max, char **buf, size_t *len);
 /** rk_write_file - create/truncate @path with @mode and write @data (no trailing newline added). */
 int rk_write_file(const char *path, const char *data, mode_t mode);
+/** rk_write_existing - write @data to an existing file (procfs, cgroupfs) without creating it. */
+int rk_write_existing(const char *path, const char *data);
 /** rk_mkdir_p - create @path and its parents with @mode; existing directories are fine. */
 int rk_mkdir_p(const char *path, mode_t mode);
 /** rk_rm_rf - remove @path recursively without following symlinks; missing is fine. */

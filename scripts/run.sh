@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# scripts/run.sh - build rootlesskit and run its main job: a fake-root shell in a new user and
+# mount namespace with a writable copy-up of /etc. Extra arguments replace the default command:
+#   bash scripts/run.sh                 # interactive shell (sh) as fake root
+#   bash scripts/run.sh id              # run `id` as fake root
+# When run as root on a fresh Debian machine it first installs the build dependencies.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=()
+for p in meson ninja-build gcc pkg-config uidmap; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "missing Debian packages: ${need[*]} (run as root, or apt-get install them)" >&2
+		exit 1
+	fi
+	apt-get update -q >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
+fi
+[ -d build ] || meson setup build >/dev/null
+meson compile -C build >/dev/null
+[ $# -gt 0 ] || set -- sh
+exec build/rootlesskit --copy-up=/etc "$@"
