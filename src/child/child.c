@@ -65,7 +65,7 @@ void rk_child_main(const struct rk_child_args *a)
 		rk_mounts_proc();
 	rk_copyup(cfg->copy_up.v, cfg->copy_up.n);
 
-	if ((rc = rk_msg_send(a->sock, RK_MSG_CHILD_READY, 0)) < 0)
+	if (rk_msg_send(a->sock, RK_MSG_CHILD_READY, 0) < 0)
 		_exit(1);
 	rk_child_expect(a->sock, RK_MSG_START, &m);
 	close(a->sock);

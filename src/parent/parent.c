@@ -278,7 +278,7 @@ int rk_parent_run(const struct rk_config *cfg)
 	rk_parent_socket_activation(&p);
 	rk_parent_cloexec_inherited(3 + p.listen_fds);
 	rk_preflight(cfg->propagation);
-	if ((rc = rk_statedir_open(cfg->state_dir, &p.sd, err, sizeof(err))) < 0) {
+	if (rk_statedir_open(cfg->state_dir, &p.sd, err, sizeof(err)) < 0) {
 		rk_error("%s", err);
 		return 1;
 	}

@@ -71,7 +71,7 @@ void rk_log(enum rk_log_level level, const char *fmt, ...)
 	fprintf(stderr, "time=\"%s\" level=%s msg=%s\n", ts, names[level], quoted);
 }
 
-static void rk_verror(const char *fmt, va_list ap)
+__attribute__((format(printf, 1, 0))) static void rk_verror(const char *fmt, va_list ap)
 {
 	char msg[4096];
 
