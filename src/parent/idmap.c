@@ -115,6 +115,31 @@ static int rk_ranges_dynamic(bool gid, const struct rk_user *u, struct rk_subid_
 	return 0;
 }
 
+/*
+ * "auto" asks getsubids first. When $GETSUBIDS is unset and nsswitch.conf leaves libsubid on
+ * its files backend, getsubids can only report what /etc/subuid and /etc/subgid say, so we
+ * read them ourselves and save four process spawns (most of the start-up time).
+ */
+static bool rk_idmap_auto_is_static(void)
+{
+	const char *env = getenv("GETSUBIDS");
+	char *buf;
+	size_t len;
+	bool files;
+	int rc;
+
+	if (env && env[0])
+		return false;
+	rc = rk_read_file("/etc/nsswitch.conf", 1 << 20, &buf, &len);
+	if (rc == -ENOENT)
+		return true;
+	if (rc < 0)
+		return false;
+	files = rk_subid_nsswitch_files(buf, len);
+	free(buf);
+	return files;
+}
+
 int rk_idmap_ranges(const char *source, bool gid, struct rk_subid_list *out, char *err,
 		    size_t errlen)
 {
@@ -127,6 +152,11 @@ int rk_idmap_ranges(const char *source, bool gid, struct rk_subid_list *out, cha
 		return rk_ranges_static(gid, &u, out, err, errlen);
 	if (!strcmp(source, "dynamic"))
 		return rk_ranges_dynamic(gid, &u, out, err, errlen);
+	if (rk_idmap_auto_is_static()) {
+		rk_debug("subid-source:auto: libsubid reads /etc/subuid and /etc/subgid here; "
+			 "reading them directly");
+		return rk_ranges_static(gid, &u, out, err, errlen);
+	}
 	rc = rk_ranges_dynamic(gid, &u, out, err, errlen);
 	if (rc == 0 && out->n > 0)
 		return 0;
@@ -135,60 +165,87 @@ int rk_idmap_ranges(const char *source, bool gid, struct rk_subid_list *out, cha
 	return rk_ranges_static(gid, &u, out, err, errlen);
 }
 
-/* newuidmap/newgidmap <pid> 0 <id> 1 1 <start> <count> ... */
-static int rk_idmap_helper(const char *tool, pid_t pid, unsigned id,
-			   const struct rk_subid_list *l, char *err, size_t errlen)
-{
-	struct rk_strv argv = { 0 };
-	char path[PATH_MAX], out[4096];
-	uint64_t inside = 1;
-	int rc = 0, st;
+/* One run of newuidmap or newgidmap; both run at once to halve their start-up cost. */
+struct rk_idmap_job {
+	const char *tool;
+	struct rk_strv argv;
+	char *args; /* "0 1001 1 1 100000 65536", for messages */
+	struct rk_run run;
+	bool started;
+};
 
-	rk_strv_add(&argv, tool);
-	rk_strv_addf(&argv, "%d", (int)pid);
-	rk_strv_addf(&argv, "0");
-	rk_strv_addf(&argv, "%u", id);
-	rk_strv_addf(&argv, "1");
+/* Start "<tool> <pid> 0 <id> 1 1 <start1> <count1> <1+count1> ...". Return: 0 or -errno. */
+static int rk_idmap_job_start(struct rk_idmap_job *j, pid_t pid, unsigned id,
+			      const struct rk_subid_list *l, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	uint64_t inside = 1;
+	int rc;
+
+	rk_strv_add(&j->argv, j->tool);
+	rk_strv_addf(&j->argv, "%d", (int)pid);
+	rk_strv_addf(&j->argv, "0");
+	rk_strv_addf(&j->argv, "%u", id);
+	rk_strv_addf(&j->argv, "1");
 	for (size_t i = 0; i < l->n; i++) {
-		rk_strv_addf(&argv, "%llu", (unsigned long long)inside);
-		rk_strv_addf(&argv, "%u", l->v[i].start);
-		rk_strv_addf(&argv, "%u", l->v[i].count);
+		rk_strv_addf(&j->argv, "%llu", (unsigned long long)inside);
+		rk_strv_addf(&j->argv, "%u", l->v[i].start);
+		rk_strv_addf(&j->argv, "%u", l->v[i].count);
 		inside += l->v[i].count;
 	}
-	if (argv.n != 5 + 3 * l->n) {
-		rk_strv_free(&argv);
+	if (j->argv.n != 5 + 3 * l->n || !(j->args = rk_strv_join(j->argv.v + 2, j->argv.n - 2, " "))) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	char *args = rk_strv_join(argv.v + 2, argv.n - 2, " ");
-	rk_debug("running %s %d [%s]", tool, (int)pid, args ? args : "");
-	if (rk_lookpath(tool, path, sizeof(path)) < 0) {
+	rk_debug("running %s %d [%s]", j->tool, (int)pid, j->args);
+	if (rk_lookpath(j->tool, path, sizeof(path)) < 0) {
 		snprintf(err, errlen,
 			 "failed to setup UID/GID map: %s %d [%s] failed: exec: \"%s\": executable "
 			 "file not found in $PATH",
-			 tool, (int)pid, args ? args : "", tool);
-		rc = -ENOENT;
-		goto out;
+			 j->tool, (int)pid, j->args, j->tool);
+		return -ENOENT;
 	}
-	free(argv.v[0]);
-	argv.v[0] = strdup(path);
-	st = argv.v[0] ? rk_run_capture(argv.v, out, sizeof(out)) : -ENOMEM;
-	if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		char how[64];
-		if (st < 0)
-			snprintf(how, sizeof(how), "%s", strerror(-st));
-		else if (WIFEXITED(st))
-			snprintf(how, sizeof(how), "exit status %d", WEXITSTATUS(st));
-		else
-			snprintf(how, sizeof(how), "signal %d", WTERMSIG(st));
-		snprintf(err, errlen, "failed to setup UID/GID map: %s %d [%s] failed: %s: %s",
-			 tool, (int)pid, args ? args : "", out, how);
-		rc = -EIO;
+	free(j->argv.v[0]);
+	if (!(j->argv.v[0] = strdup(path)))
+		return -ENOMEM;
+	if ((rc = rk_run_start(j->argv.v, &j->run)) < 0) {
+		snprintf(err, errlen, "failed to setup UID/GID map: %s %d [%s] failed: %s", j->tool,
+			 (int)pid, j->args, strerror(-rc));
+		return rc;
 	}
-out:
-	free(args);
-	rk_strv_free(&argv);
-	return rc;
+	j->started = true;
+	return 0;
+}
+
+/* Wait for a started job; Return: 0 or -EIO with upstream's message in @err. */
+static int rk_idmap_job_finish(struct rk_idmap_job *j, pid_t pid, char *err, size_t errlen)
+{
+	char out[4096], how[64];
+	int st;
+
+	j->started = false;
+	st = rk_run_finish(&j->run, out, sizeof(out));
+	if (st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	if (st < 0)
+		snprintf(how, sizeof(how), "%s", strerror(-st));
+	else if (WIFEXITED(st))
+		snprintf(how, sizeof(how), "exit status %d", WEXITSTATUS(st));
+	else
+		snprintf(how, sizeof(how), "signal %d", WTERMSIG(st));
+	snprintf(err, errlen, "failed to setup UID/GID map: %s %d [%s] failed: %s: %s", j->tool,
+		 (int)pid, j->args, out, how);
+	return -EIO;
+}
+
+static void rk_idmap_job_free(struct rk_idmap_job *j)
+{
+	char sink[64];
+
+	if (j->started)
+		rk_run_finish(&j->run, sink, sizeof(sink));
+	free(j->args);
+	rk_strv_free(&j->argv);
 }
 
 static int rk_idmap_write(pid_t pid, const char *file, const char *data, char *err, size_t errlen)
@@ -203,11 +260,46 @@ static int rk_idmap_write(pid_t pid, const char *file, const char *data, char *e
 	return rc;
 }
 
+/* Write both maps: helpers for ranges (run concurrently), our own single-ID lines otherwise. */
+static int rk_idmap_apply(pid_t pid, const struct rk_user *u, const struct rk_subid_list *uids,
+			  const struct rk_subid_list *gids, char *err, size_t errlen)
+{
+	struct rk_idmap_job uj = { .tool = "newuidmap" }, gj = { .tool = "newgidmap" };
+	char line[64], gerr[2048] = "";
+	int rc = 0, grc = 0;
+
+	if (uids->n)
+		rc = rk_idmap_job_start(&uj, pid, (unsigned)u->uid, uids, err, errlen);
+	if (rc == 0 && gids->n)
+		grc = rk_idmap_job_start(&gj, pid, (unsigned)u->gid, gids, gerr, sizeof(gerr));
+	if (rc == 0 && !uids->n) {
+		snprintf(line, sizeof(line), "0 %u 1\n", (unsigned)u->uid);
+		rc = rk_idmap_write(pid, "uid_map", line, err, errlen);
+	}
+	if (rc == 0 && grc == 0 && !gids->n) {
+		snprintf(line, sizeof(line), "0 %u 1\n", (unsigned)u->gid);
+		grc = rk_idmap_write(pid, "setgroups", "deny", gerr, sizeof(gerr));
+		if (grc == 0)
+			grc = rk_idmap_write(pid, "gid_map", line, gerr, sizeof(gerr));
+	}
+	if (rc == 0 && uj.started)
+		rc = rk_idmap_job_finish(&uj, pid, err, errlen);
+	if (grc == 0 && gj.started)
+		grc = rk_idmap_job_finish(&gj, pid, gerr, sizeof(gerr));
+	rk_idmap_job_free(&uj);
+	rk_idmap_job_free(&gj);
+	if (rc == 0 && grc < 0) {
+		snprintf(err, errlen, "%s", gerr);
+		rc = grc;
+	}
+	return rc;
+}
+
 int rk_idmap_setup(pid_t pid, const char *source, bool *setgroups_ok, char *err, size_t errlen)
 {
 	struct rk_subid_list uids, gids;
 	struct rk_user u;
-	char line[64], e2[1024];
+	char e2[1024];
 	int rc;
 
 	rk_user_get(&u);
@@ -223,17 +315,5 @@ int rk_idmap_setup(pid_t pid, const char *source, bool *setgroups_ok, char *err,
 			!uids.n ? "subuid" : "subgid", (unsigned)u.uid, u.name, (unsigned)u.uid,
 			(unsigned)u.gid);
 	*setgroups_ok = gids.n > 0;
-	if (uids.n) {
-		rc = rk_idmap_helper("newuidmap", pid, (unsigned)u.uid, &uids, err, errlen);
-	} else {
-		snprintf(line, sizeof(line), "0 %u 1\n", (unsigned)u.uid);
-		rc = rk_idmap_write(pid, "uid_map", line, err, errlen);
-	}
-	if (rc < 0)
-		return rc;
-	if (gids.n)
-		return rk_idmap_helper("newgidmap", pid, (unsigned)u.gid, &gids, err, errlen);
-	snprintf(line, sizeof(line), "0 %u 1\n", (unsigned)u.gid);
-	rc = rk_idmap_write(pid, "setgroups", "deny", err, errlen);
-	return rc < 0 ? rc : rk_idmap_write(pid, "gid_map", line, err, errlen);
+	return rk_idmap_apply(pid, &u, &uids, &gids, err, errlen);
 }

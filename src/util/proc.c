@@ -59,40 +59,55 @@ static void rk_run_child(char *const argv[], int wfd)
 	_exit(127);
 }
 
-int rk_run_capture(char *const argv[], char *out, size_t outlen)
+int rk_run_start(char *const argv[], struct rk_run *r)
 {
-	int p[2], status;
-	size_t n = 0;
-	pid_t pid;
+	int p[2];
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
-	pid = fork();
-	if (pid < 0) {
+	r->pid = fork();
+	if (r->pid < 0) {
 		int e = -errno;
 		close(p[0]);
 		close(p[1]);
 		return e;
 	}
-	if (pid == 0)
+	if (r->pid == 0)
 		rk_run_child(argv, p[1]);
 	close(p[1]);
+	r->fd = p[0];
+	return 0;
+}
+
+int rk_run_finish(struct rk_run *r, char *out, size_t outlen)
+{
+	size_t n = 0;
+	int status;
+
 	for (;;) {
 		char sink[512];
-		ssize_t r = n + 1 < outlen ? read(p[0], out + n, outlen - 1 - n)
-					   : read(p[0], sink, sizeof(sink));
-		if (r < 0 && errno == EINTR)
+		ssize_t got = n + 1 < outlen ? read(r->fd, out + n, outlen - 1 - n)
+					     : read(r->fd, sink, sizeof(sink));
+		if (got < 0 && errno == EINTR)
 			continue;
-		if (r <= 0)
+		if (got <= 0)
 			break;
 		if (n + 1 < outlen)
-			n += (size_t)r;
+			n += (size_t)got;
 	}
-	close(p[0]);
+	close(r->fd);
 	if (outlen)
 		out[n] = '\0';
-	while (waitpid(pid, &status, 0) < 0)
+	while (waitpid(r->pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -errno;
 	return status;
+}
+
+int rk_run_capture(char *const argv[], char *out, size_t outlen)
+{
+	struct rk_run r;
+	int rc = rk_run_start(argv, &r);
+
+	return rc < 0 ? rc : rk_run_finish(&r, out, outlen);
 }

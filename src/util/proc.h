@@ -21,4 +21,19 @@ int rk_lookpath(const char *name, char *out, size_t outlen);
  */
 int rk_run_capture(char *const argv[], char *out, size_t outlen);
 
+/* A helper started by rk_run_start(): its pid and the read end of its output pipe. */
+struct rk_run {
+	int pid;
+	int fd;
+};
+
+/** rk_run_start - start @argv like rk_run_capture() without waiting. Return: 0 or -errno. */
+int rk_run_start(char *const argv[], struct rk_run *r);
+
+/**
+ * rk_run_finish - collect the output of a started helper into @out and reap it.
+ * Return: the wait status, or -errno.
+ */
+int rk_run_finish(struct rk_run *r, char *out, size_t outlen);
+
 #endif

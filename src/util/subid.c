@@ -169,3 +169,25 @@ int rk_subid_parse_getsubids(const char *buf, size_t len, struct rk_subid_list *
 	}
 	return 0;
 }
+
+bool rk_subid_nsswitch_files(const char *buf, size_t len)
+{
+	const char *p = buf, *end = buf + len;
+	char line[RK_SUBID_LINE_MAX];
+	bool files = true;
+
+	while (subid_next_line(&p, end, line, sizeof(line))) {
+		char *v;
+		line[strcspn(line, "#")] = '\0';
+		if (strncmp(line, "subid", 5))
+			continue;
+		v = line + 5 + strspn(line + 5, " \t");
+		if (*v != ':')
+			continue;
+		v++;
+		v += strspn(v, " \t");
+		v[strcspn(v, " \t")] = '\0';
+		files = !*v || !strcmp(v, "files"); /* the last subid line wins */
+	}
+	return files;
+}

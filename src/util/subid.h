@@ -8,6 +8,7 @@
 #ifndef RK_UTIL_SUBID_H
 #define RK_UTIL_SUBID_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,5 +47,12 @@ int rk_subid_parse_file(const char *buf, size_t len, const char *path, uint32_t 
  */
 int rk_subid_parse_getsubids(const char *buf, size_t len, struct rk_subid_list *out, char *err,
 			     size_t errlen);
+
+/**
+ * rk_subid_nsswitch_files - whether nsswitch.conf contents @buf select libsubid's files backend
+ * (no "subid:" line, an empty one, or "files"), i.e. whether getsubids would only read
+ * /etc/subuid and /etc/subgid.
+ */
+bool rk_subid_nsswitch_files(const char *buf, size_t len);
 
 #endif

@@ -112,12 +112,34 @@ static void test_getsubids(void **state)
 	assert_int_equal(l.n, 0);
 }
 
+static void test_nsswitch(void **state)
+{
+	static const struct {
+		const char *conf;
+		bool files;
+	} cases[] = {
+		{ "", true },
+		{ "passwd: files systemd\ngroup: files\n", true },
+		{ "subid: files\n", true },
+		{ "subid:\n", true },
+		{ "subid: sss\n", false },
+		{ "  subid :  sss  # comment\n", false },
+		{ "# subid: sss\n", true },
+		{ "subid: sss\nsubid: files\n", true },
+		{ "subidx: sss\n", true },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(rk_subid_nsswitch_files(cases[i].conf, strlen(cases[i].conf)),
+				 cases[i].files);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_by_name_and_uid), cmocka_unit_test(test_no_match_and_crlf),
 		cmocka_unit_test(test_format_errors),	cmocka_unit_test(test_range_bounds),
 		cmocka_unit_test(test_duplicates_and_limit), cmocka_unit_test(test_getsubids),
+		cmocka_unit_test(test_nsswitch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
