@@ -23,6 +23,8 @@
 #    this script) while rootlesskit is fully set up: VmHWM (peak RSS so far) of the parent, and
 #    the sum of VmHWM over the processes between parent and command ("child"; 0 if none).
 #  Each RSS figure is the median of --rss-runs runs (default 10).
+#  - wall time of two variants, same hyperfine settings: `--subid-source=static true` (neither
+#    side runs getsubids) and `--pidns --copy-up=/etc true`.
 # Output: the raw data in DIR (default: a new /tmp/rootlesskit-bench.XXXXXX) and a Markdown table
 # on stdout with absolute figures and ratios ours/reference, the machine, the date and the command.
 set -euo pipefail
@@ -94,6 +96,15 @@ echo "==> wall time (hyperfine --warmup $warmup --runs $runs)" >&2
 hyperfine --shell=none --style=basic --warmup "$warmup" --runs "$runs" \
 	--export-json "$out/startup-hyperfine.json" \
 	-n ours "$ours true" -n reference "$ref true" >&2
+
+# Variants: without getsubids for either side, and with a PID namespace plus an /etc copy-up.
+echo "==> wall time of variants" >&2
+hyperfine --shell=none --style=basic --warmup "$warmup" --runs "$runs" \
+	--export-json "$out/variants-hyperfine.json" \
+	-n "ours static" "$ours --subid-source=static true" \
+	-n "reference static" "$ref --subid-source=static true" \
+	-n "ours pidns+copy-up" "$ours --pidns --copy-up=/etc true" \
+	-n "reference pidns+copy-up" "$ref --pidns --copy-up=/etc true" >&2
 
 # The probe run as the command: prints "PARENT_HWM CHILD_HWM PARENT_COMM" (KiB).
 # shellcheck disable=SC2016  # expanded by the probe's shell, not here
@@ -179,4 +190,14 @@ print(f"""## Start-up: `rootlesskit true`
 | --- | ---: | ---: | ---: |""")
 for row in rows:
     print("| " + " | ".join(row) + " |")
+
+var = {r["command"]: r for r in json.load(open(f"{out}/variants-hyperfine.json"))["results"]}
+print("""
+| variant (wall time, mean ± σ, ms) | ours | reference | ours/reference |
+| --- | ---: | ---: | ---: |""")
+for name, flags in (("static", "--subid-source=static true"),
+                    ("pidns+copy-up", "--pidns --copy-up=/etc true")):
+    a, b = var[f"ours {name}"], var[f"reference {name}"]
+    print(f"| `{flags}` | {ms(a['mean']):.2f} ± {ms(a['stddev']):.2f} | "
+          f"{ms(b['mean']):.2f} ± {ms(b['stddev']):.2f} | {ratio(a['mean'], b['mean'])} |")
 PY
