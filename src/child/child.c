@@ -47,6 +47,19 @@ static void rk_child_become_root(bool setgroups_ok)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
 
+/*
+ * During set-up the child keeps default dispositions, so a Ctrl-C or a SIGTERM forwarded by the
+ * parent ends a slow set-up (a big copy-up) instead of waiting for the command. From READY on,
+ * everything is blocked again and queued for the command.
+ */
+static void rk_child_signals(bool block)
+{
+	sigset_t all;
+
+	sigfillset(&all);
+	sigprocmask(block ? SIG_BLOCK : SIG_UNBLOCK, &all, NULL);
+}
+
 void rk_child_main(const struct rk_child_args *a)
 {
 	const struct rk_config *cfg = a->cfg;
@@ -55,6 +68,8 @@ void rk_child_main(const struct rk_child_args *a)
 
 	rk_log_set_role("child ");
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	signal(SIGPIPE, SIG_IGN);
+	rk_child_signals(false);
 	rk_child_expect(a->sock, RK_MSG_MAPS_DONE, &m);
 	rk_child_become_root(m.value != 0);
 
@@ -65,6 +80,7 @@ void rk_child_main(const struct rk_child_args *a)
 		rk_mounts_proc();
 	rk_copyup(cfg->copy_up.v, cfg->copy_up.n);
 
+	rk_child_signals(true);
 	if (rk_msg_send(a->sock, RK_MSG_CHILD_READY, 0) < 0)
 		_exit(1);
 	rk_child_expect(a->sock, RK_MSG_START, &m);

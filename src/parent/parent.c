@@ -154,6 +154,7 @@ static int rk_parent_spawn(struct rk_parent *p)
 	close(sp[1]);
 	p->sock = sp[0];
 	p->child = pid;
+	rk_debug("started the child: pid %d, clone flags 0x%lx", (int)pid, flags);
 	return 0;
 }
 
@@ -245,6 +246,7 @@ static int rk_parent_setup_child(struct rk_parent *p)
 		return -1; /* the child died: its status tells */
 	if (rk_parent_wait_ready(p) < 0)
 		return -1;
+	rk_debug("the child is set up");
 	if (p->cfg->evacuate_cgroup2[0] && (rc = rk_cgroup_evacuate(p->cfg->evacuate_cgroup2)) < 0) {
 		rk_error("failed to evacuate cgroup2: %s", strerror(-rc));
 		return 1;
@@ -256,6 +258,7 @@ static int rk_parent_setup_child(struct rk_parent *p)
 	}
 	if (rk_msg_send(p->sock, RK_MSG_START, 0) < 0)
 		return -1;
+	rk_debug("wrote %s/child_pid, starting the command", p->sd.path);
 	return 0;
 }
 
@@ -287,6 +290,7 @@ int rk_parent_run(const struct rk_config *cfg)
 		rk_statedir_remove(&p.sd);
 		return 1;
 	}
+	rk_debug("state dir: %s", p.sd.path);
 	if ((rc = rk_parent_spawn(&p)) < 0) {
 		rk_parent_clone_error(-rc);
 		rk_statedir_remove(&p.sd);
