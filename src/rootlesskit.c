@@ -37,7 +37,7 @@ static int rk_print_semver(const char *what)
 int main(int argc, char **argv)
 {
 	struct rk_config cfg;
-	struct rk_strv warnings = { 0 };
+	struct rk_strv warnings = {0};
 	char err[4096];
 	int code;
 

@@ -6,7 +6,8 @@
 #
 # As root, in order: install the missing Debian packages (tests/lib/debian-packages); build
 # (-Dwerror=true) in build/ and with ASan+UBSan in build-asan/; run the cmocka unit tests of
-# both; run the libFuzzer targets briefly (tests/fuzz/run.sh); set up the machine for rootless
+# both; run the libFuzzer targets briefly (tests/fuzz/run.sh); clang-tidy and cppcheck
+# (tests/lint.sh); set up the machine for rootless
 # runs (tests/lib/setup-root.sh: test user rktest with sub-IDs, privileged helper + sudoers,
 # propagation tmpfs, /dev/net/tun); delegate a fresh cgroup2 directory to the test user
 # (tests/lib/cgroup.sh); run pytest on tests/integration as that user inside a private network
@@ -121,19 +122,20 @@ build_and_unit() {
 	return 0
 }
 
-# Short libFuzzer run (tests/fuzz/run.sh prints "fuzz <target>: PASS|FAIL", one line each).
-fuzz() {
+# A script that prints "<kind> <name>: PASS|FAIL", one line per check (tests/fuzz/run.sh,
+# tests/lint.sh): count its lines. step KIND SCRIPT
+step() {
 	local out rc p f
-	rk_log "fuzz targets (tests/fuzz/run.sh, FUZZ_SECONDS=${FUZZ_SECONDS:-default})"
-	out=$(bash tests/fuzz/run.sh 2>&1)
+	rk_log "$1 ($2)"
+	out=$(bash "$2" 2>&1)
 	rc=$?
 	printf '%s\n' "$out"
-	p=$(grep -c -E '^fuzz .*: PASS$' <<<"$out")
-	f=$(grep -c -E '^fuzz .*: FAIL$' <<<"$out")
+	p=$(grep -c -E "^$1 .*: PASS\$" <<<"$out")
+	f=$(grep -c -E "^$1 .*: FAIL\$" <<<"$out")
 	passed=$((passed + p)) failed=$((failed + f))
-	report+=("$(printf '%-24s %d passed, %d failed' fuzz "$p" "$f")")
+	report+=("$(printf '%-24s %d passed, %d failed' "$1" "$p" "$f")")
 	if [ "$f" = 0 ] && [ "$rc" != 0 ]; then
-		fail_step "fuzz: tests/fuzz/run.sh exited with status $rc"
+		fail_step "$1: $2 exited with status $rc"
 	fi
 }
 
@@ -149,7 +151,8 @@ bash "$lib/install-deps.sh" 9>&- || fatal "install Debian packages"
 if [ "$build" = 1 ]; then
 	build_and_unit build -Dwerror=true 9>&- || built=0
 	build_and_unit build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=true 9>&-
-	[ ! -f tests/fuzz/run.sh ] || fuzz 9>&-
+	step fuzz tests/fuzz/run.sh 9>&-
+	step lint tests/lint.sh 9>&-
 fi
 
 rk_log "root set-up"

@@ -74,8 +74,7 @@ void rk_child_main(const struct rk_child_args *a)
 	rk_child_become_root(m.value != 0);
 
 	if ((rc = rk_mounts_propagation(cfg->propagation)) < 0)
-		rk_die("failed to set propagation of / to %s: %s", cfg->propagation,
-		       strerror(-rc));
+		rk_die("failed to set propagation of / to %s: %s", cfg->propagation, strerror(-rc));
 	if (cfg->pidns)
 		rk_mounts_proc();
 	rk_copyup(cfg->copy_up.v, cfg->copy_up.n);
@@ -87,10 +86,10 @@ void rk_child_main(const struct rk_child_args *a)
 	close(a->sock);
 
 	struct rk_command_opts o = {
-		.argv = cfg->command,
-		.reaper = rk_reaper_enabled(cfg),
-		.listen_fds = a->listen_fds,
-		.set_listen_pid = a->set_listen_pid,
+	    .argv = cfg->command,
+	    .reaper = rk_reaper_enabled(cfg),
+	    .listen_fds = a->listen_fds,
+	    .set_listen_pid = a->set_listen_pid,
 	};
 	rc = rk_command_run(&o);
 	fflush(NULL);

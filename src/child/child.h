@@ -11,9 +11,9 @@
 
 struct rk_child_args {
 	const struct rk_config *cfg;
-	int sock;	       /* our end of the parent<->child channel */
-	int listen_fds;	       /* systemd socket-activation fds at 3.. to pass on */
-	bool set_listen_pid;   /* LISTEN_PID named the parent: rewrite it for the command */
+	int sock;	     /* our end of the parent<->child channel */
+	int listen_fds;	     /* systemd socket-activation fds at 3.. to pass on */
+	bool set_listen_pid; /* LISTEN_PID named the parent: rewrite it for the command */
 };
 
 /** rk_child_main - run the child; never returns. */

@@ -13,6 +13,7 @@
  * kill()ed on to the command.
  */
 #include "child/child.h"
+#include "util/goparse.h"
 #include "util/log.h"
 #include "util/proc.h"
 #include "util/signames.h"
@@ -27,13 +28,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
 
 extern char **environ;
 
@@ -46,19 +42,10 @@ static char *rk_command_text(char **argv)
 	return rk_strv_join(argv, n, " ");
 }
 
-/* Mark fds >= @first close-on-exec (close_range, or a /proc/self/fd walk on old kernels). */
-static void rk_cloexec_from(int first)
-{
-	if (syscall(SYS_close_range, (unsigned)first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
-		return;
-	for (int fd = first; fd < 4096; fd++)
-		fcntl(fd, F_SETFD, FD_CLOEXEC);
-}
-
 __attribute__((noreturn)) static void rk_command_exec(const struct rk_command_opts *o,
-						       const char *path, int errfd)
+						      const char *path, int errfd)
 {
-	struct sigaction sa = { .sa_handler = SIG_DFL };
+	struct sigaction sa = {.sa_handler = SIG_DFL};
 	sigset_t none;
 	int e;
 
@@ -74,7 +61,7 @@ __attribute__((noreturn)) static void rk_command_exec(const struct rk_command_op
 		snprintf(pid, sizeof(pid), "%d", (int)getpid());
 		setenv("LISTEN_PID", pid, 1);
 	}
-	rk_cloexec_from(3 + o->listen_fds);
+	rk_fds_cloexec_from(3 + o->listen_fds);
 	execve(path, o->argv, environ);
 	e = errno;
 	while (write(errfd, &e, sizeof(e)) < 0 && errno == EINTR)
@@ -171,10 +158,8 @@ int rk_command_run(const struct rk_command_opts *o)
 	if (e) {
 		char et[128];
 		waitpid(cmd, NULL, 0);
-		snprintf(et, sizeof(et), "%s", strerror(e));
-		if (et[0] >= 'A' && et[0] <= 'Z')
-			et[0] = (char)(et[0] - 'A' + 'a');
-		rk_error("command [%s] exited: fork/exec %s: %s", cmdtext, path, et);
+		rk_error("command [%s] exited: fork/exec %s: %s", cmdtext, path,
+			 go_errno_text(e, et, sizeof(et)));
 		free(cmdtext);
 		return 1;
 	}

@@ -16,11 +16,10 @@
 
 #define RK_MTU_MAX 65521
 
-static const char *const rk_known_nets[] = { "host",   "none",	       "pasta",
-					     "slirp4netns", "vpnkit", "lxc-user-nic",
-					     "gvisor-tap-vsock" };
-static const char *const rk_known_ports[] = { "none", "implicit", "builtin", "slirp4netns",
-					      "gvisor-tap-vsock" };
+static const char *const rk_known_nets[] = {
+    "host", "none", "pasta", "slirp4netns", "vpnkit", "lxc-user-nic", "gvisor-tap-vsock"};
+static const char *const rk_known_ports[] = {"none", "implicit", "builtin", "slirp4netns",
+					     "gvisor-tap-vsock"};
 
 static bool rk_in(const char *s, const char *const *set, size_t n)
 {
@@ -49,9 +48,9 @@ unsigned long rk_propagation_flags(const char *v)
 		const char *name;
 		unsigned long flags;
 	} t[] = {
-		{ "private", MS_PRIVATE }, { "rprivate", MS_REC | MS_PRIVATE },
-		{ "shared", MS_SHARED },   { "rshared", MS_REC | MS_SHARED },
-		{ "slave", MS_SLAVE },	   { "rslave", MS_REC | MS_SLAVE },
+	    {"private", MS_PRIVATE}, {"rprivate", MS_REC | MS_PRIVATE},
+	    {"shared", MS_SHARED},   {"rshared", MS_REC | MS_SHARED},
+	    {"slave", MS_SLAVE},     {"rslave", MS_REC | MS_SLAVE},
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (!strcmp(v, t[i].name))

@@ -15,7 +15,7 @@
 #include "util/strv.h"
 
 /* Drivers built into this binary. */
-#define RK_NET_DRIVERS_BUILT "host"
+#define RK_NET_DRIVERS_BUILT  "host"
 #define RK_PORT_DRIVERS_BUILT "none"
 
 /**

@@ -11,6 +11,7 @@
  */
 #include "parent/idmap.h"
 #include "util/fsutil.h"
+#include "util/goparse.h"
 #include "util/log.h"
 #include "util/proc.h"
 #include "util/strv.h"
@@ -41,16 +42,8 @@ static void rk_user_get(struct rk_user *u)
 	snprintf(u->name, sizeof(u->name), "%s", pw ? pw->pw_name : env ? env : "");
 }
 
-static int rk_lower_errno_text(int e, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s", strerror(e));
-	if (buf[0] >= 'A' && buf[0] <= 'Z')
-		buf[0] = (char)(buf[0] - 'A' + 'a');
-	return 0;
-}
-
-static int rk_ranges_static(bool gid, const struct rk_user *u, struct rk_subid_list *out,
-			    char *err, size_t errlen)
+static int rk_ranges_static(bool gid, const struct rk_user *u, struct rk_subid_list *out, char *err,
+			    size_t errlen)
 {
 	const char *path = gid ? "/etc/subgid" : "/etc/subuid";
 	char *buf, et[128];
@@ -60,8 +53,7 @@ static int rk_ranges_static(bool gid, const struct rk_user *u, struct rk_subid_l
 	if (rc == -ENOENT)
 		return 0;
 	if (rc < 0) {
-		rk_lower_errno_text(-rc, et, sizeof(et));
-		snprintf(err, errlen, "open %s: %s", path, et);
+		snprintf(err, errlen, "open %s: %s", path, go_errno_text(-rc, et, sizeof(et)));
 		return rc;
 	}
 	rc = rk_subid_parse_file(buf, len, path, u->uid, u->name, out, err, errlen);
@@ -73,8 +65,8 @@ static int rk_ranges_static(bool gid, const struct rk_user *u, struct rk_subid_l
 static int rk_getsubids_one(const char *bin, bool gid, const char *key, struct rk_subid_list *out,
 			    char *err, size_t errlen)
 {
-	char *argv[] = { (char *)bin, gid ? (char *)"-g" : (char *)key, gid ? (char *)key : NULL,
-			 NULL };
+	char *argv[] = {(char *)bin, gid ? (char *)"-g" : (char *)key, gid ? (char *)key : NULL,
+			NULL};
 	char output[8192];
 	int st = rk_run_capture(argv, output, sizeof(output));
 
@@ -193,7 +185,8 @@ static int rk_idmap_job_start(struct rk_idmap_job *j, pid_t pid, unsigned id,
 		rk_strv_addf(&j->argv, "%u", l->v[i].count);
 		inside += l->v[i].count;
 	}
-	if (j->argv.n != 5 + 3 * l->n || !(j->args = rk_strv_join(j->argv.v + 2, j->argv.n - 2, " "))) {
+	if (j->argv.n != 5 + 3 * l->n ||
+	    !(j->args = rk_strv_join(j->argv.v + 2, j->argv.n - 2, " "))) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
@@ -264,7 +257,7 @@ static int rk_idmap_write(pid_t pid, const char *file, const char *data, char *e
 static int rk_idmap_apply(pid_t pid, const struct rk_user *u, const struct rk_subid_list *uids,
 			  const struct rk_subid_list *gids, char *err, size_t errlen)
 {
-	struct rk_idmap_job uj = { .tool = "newuidmap" }, gj = { .tool = "newgidmap" };
+	struct rk_idmap_job uj = {.tool = "newuidmap"}, gj = {.tool = "newgidmap"};
 	char line[64], gerr[2048] = "";
 	int rc = 0, grc = 0;
 
@@ -305,8 +298,8 @@ int rk_idmap_setup(pid_t pid, const char *source, bool *setgroups_ok, char *err,
 	rk_user_get(&u);
 	if ((rc = rk_idmap_ranges(source, false, &uids, e2, sizeof(e2))) < 0 ||
 	    (rc = rk_idmap_ranges(source, true, &gids, e2, sizeof(e2))) < 0) {
-		snprintf(err, errlen, "failed to setup UID/GID map: failed to compute uid/gid map: %s",
-			 e2);
+		snprintf(err, errlen,
+			 "failed to setup UID/GID map: failed to compute uid/gid map: %s", e2);
 		return rc;
 	}
 	if (!uids.n || !gids.n)

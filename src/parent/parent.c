@@ -27,12 +27,13 @@
 #include "parent/preflight.h"
 #include "parent/statedir.h"
 #include "util/fsutil.h"
+#include "util/goparse.h"
 #include "util/log.h"
 #include "util/msg.h"
+#include "util/proc.h"
 #include "util/signames.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -44,10 +45,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
 
 struct rk_parent {
 	const struct rk_config *cfg;
@@ -76,15 +73,6 @@ static void rk_parent_socket_activation(struct rk_parent *p)
 	p->set_listen_pid = lp == (long)getpid();
 }
 
-/* Inherited fds other than stdio and socket-activation ones must not reach helpers. */
-static void rk_parent_cloexec_inherited(int first)
-{
-	if (syscall(SYS_close_range, (unsigned)first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
-		return;
-	for (int fd = first; fd < 4096; fd++)
-		fcntl(fd, F_SETFD, FD_CLOEXEC);
-}
-
 static int rk_parent_env(const struct rk_parent *p)
 {
 	char buf[32];
@@ -102,20 +90,9 @@ static void rk_parent_clone_error(int e)
 {
 	char et[128];
 
-	snprintf(et, sizeof(et), "%s", strerror(e));
-	et[0] = (char)(et[0] >= 'A' && et[0] <= 'Z' ? et[0] - 'A' + 'a' : et[0]);
-	rk_error("failed to start the child: clone: %s", et);
-	FILE *f = fopen("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", "re");
-	int v = 0;
-	if (f) {
-		if (fscanf(f, "%d", &v) != 1)
-			v = 0;
-		fclose(f);
-	}
-	if ((e == EACCES || e == EPERM) && v == 1)
-		fprintf(stderr, "Hint: /proc/sys/kernel/apparmor_restrict_unprivileged_userns is 1. "
-				"Create an AppArmor profile for this binary with \"userns,\" in "
-				"/etc/apparmor.d/.\n");
+	rk_error("failed to start the child: clone: %s", go_errno_text(e, et, sizeof(et)));
+	if (e == EACCES || e == EPERM)
+		rk_preflight_apparmor_hint();
 }
 
 static int rk_parent_spawn(struct rk_parent *p)
@@ -142,10 +119,10 @@ static int rk_parent_spawn(struct rk_parent *p)
 	}
 	if (pid == 0) {
 		struct rk_child_args a = {
-			.cfg = cfg,
-			.sock = sp[1],
-			.listen_fds = p->listen_fds,
-			.set_listen_pid = p->set_listen_pid,
+		    .cfg = cfg,
+		    .sock = sp[1],
+		    .listen_fds = p->listen_fds,
+		    .set_listen_pid = p->set_listen_pid,
 		};
 		close(sp[0]);
 		close(p->sfd);
@@ -171,8 +148,8 @@ static void rk_parent_forward(const struct rk_parent *p, const struct signalfd_s
 /* Wait for CHILD_READY, forwarding signals meanwhile. Return: 0, -EPIPE if the child died. */
 static int rk_parent_wait_ready(struct rk_parent *p)
 {
-	struct pollfd fds[2] = { { .fd = p->sfd, .events = POLLIN },
-				 { .fd = p->sock, .events = POLLIN } };
+	struct pollfd fds[2] = {{.fd = p->sfd, .events = POLLIN},
+				{.fd = p->sock, .events = POLLIN}};
 	struct signalfd_siginfo si;
 	struct rk_msg m;
 
@@ -247,7 +224,8 @@ static int rk_parent_setup_child(struct rk_parent *p)
 	if (rk_parent_wait_ready(p) < 0)
 		return -1;
 	rk_debug("the child is set up");
-	if (p->cfg->evacuate_cgroup2[0] && (rc = rk_cgroup_evacuate(p->cfg->evacuate_cgroup2)) < 0) {
+	if (p->cfg->evacuate_cgroup2[0] &&
+	    (rc = rk_cgroup_evacuate(p->cfg->evacuate_cgroup2)) < 0) {
 		rk_error("failed to evacuate cgroup2: %s", strerror(-rc));
 		return 1;
 	}
@@ -274,12 +252,13 @@ static int rk_parent_block_signals(struct rk_parent *p)
 
 int rk_parent_run(const struct rk_config *cfg)
 {
-	struct rk_parent p = { .cfg = cfg, .sfd = -1, .sock = -1, .child = -1 };
+	struct rk_parent p = {.cfg = cfg, .sfd = -1, .sock = -1, .child = -1};
 	char err[4096];
 	int rc, code;
 
 	rk_parent_socket_activation(&p);
-	rk_parent_cloexec_inherited(3 + p.listen_fds);
+	/* inherited fds other than stdio and socket activation must not reach helpers */
+	rk_fds_cloexec_from(3 + p.listen_fds);
 	rk_preflight(cfg->propagation);
 	if (rk_statedir_open(cfg->state_dir, &p.sd, err, sizeof(err)) < 0) {
 		rk_error("%s", err);

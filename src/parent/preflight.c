@@ -73,3 +73,16 @@ void rk_preflight(const char *propagation)
 			"to \"%s\" is not supported.",
 			opt, propagation);
 }
+
+void rk_preflight_apparmor_hint(void)
+{
+	if (rk_read_long("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", 0) != 1)
+		return;
+	fprintf(stderr,
+		"Hint: /proc/sys/kernel/apparmor_restrict_unprivileged_userns is 1. Allow "
+		"this binary to create user namespaces with an AppArmor profile like:\n"
+		"abi <abi/4.0>,\ninclude <tunables/global>\n"
+		"profile rootlesskit /usr/local/bin/rootlesskit flags=(unconfined) {\n"
+		"  userns,\n}\n"
+		"in /etc/apparmor.d/rootlesskit (adjust the path), then reload AppArmor.\n");
+}

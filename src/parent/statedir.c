@@ -15,8 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int rk_statedir_path(const char *requested, struct rk_statedir *sd, char *err,
-			    size_t errlen)
+static int rk_statedir_path(const char *requested, struct rk_statedir *sd, char *err, size_t errlen)
 {
 	char joined[PATH_MAX * 2], cwd[PATH_MAX];
 
@@ -31,8 +30,9 @@ static int rk_statedir_path(const char *requested, struct rk_statedir *sd, char 
 		}
 		if (!mkdtemp(sd->path)) {
 			int e = errno;
-			snprintf(err, errlen, "failed to create a temporary state directory in %s: %s",
-				 tmp, strerror(e));
+			snprintf(err, errlen,
+				 "failed to create a temporary state directory in %s: %s", tmp,
+				 strerror(e));
 			return -e;
 		}
 		return 1; /* created */
@@ -85,10 +85,11 @@ int rk_statedir_open(const char *requested, struct rk_statedir *sd, char *err, s
 	sd->lockfd = openat(sd->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (sd->lockfd < 0 || flock(sd->lockfd, LOCK_EX | LOCK_NB) < 0) {
 		rc = -errno;
-		snprintf(err, errlen,
-			 "failed to lock %s/lock, another RootlessKit is running with the same state "
-			 "directory?",
-			 sd->path);
+		snprintf(
+		    err, errlen,
+		    "failed to lock %s/lock, another RootlessKit is running with the same state "
+		    "directory?",
+		    sd->path);
 		if (rc == -EWOULDBLOCK)
 			created = 0; /* it belongs to the running instance: leave it alone */
 		goto fail;

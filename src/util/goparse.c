@@ -28,15 +28,33 @@ void go_quote(const char *s, char *out, size_t outlen)
 	for (; *s && p < end; s++) {
 		unsigned char c = (unsigned char)*s;
 		switch (c) {
-		case '"': go_quote_put(&p, end, "\\\"", 2); break;
-		case '\\': go_quote_put(&p, end, "\\\\", 2); break;
-		case '\n': go_quote_put(&p, end, "\\n", 2); break;
-		case '\t': go_quote_put(&p, end, "\\t", 2); break;
-		case '\r': go_quote_put(&p, end, "\\r", 2); break;
-		case '\a': go_quote_put(&p, end, "\\a", 2); break;
-		case '\b': go_quote_put(&p, end, "\\b", 2); break;
-		case '\f': go_quote_put(&p, end, "\\f", 2); break;
-		case '\v': go_quote_put(&p, end, "\\v", 2); break;
+		case '"':
+			go_quote_put(&p, end, "\\\"", 2);
+			break;
+		case '\\':
+			go_quote_put(&p, end, "\\\\", 2);
+			break;
+		case '\n':
+			go_quote_put(&p, end, "\\n", 2);
+			break;
+		case '\t':
+			go_quote_put(&p, end, "\\t", 2);
+			break;
+		case '\r':
+			go_quote_put(&p, end, "\\r", 2);
+			break;
+		case '\a':
+			go_quote_put(&p, end, "\\a", 2);
+			break;
+		case '\b':
+			go_quote_put(&p, end, "\\b", 2);
+			break;
+		case '\f':
+			go_quote_put(&p, end, "\\f", 2);
+			break;
+		case '\v':
+			go_quote_put(&p, end, "\\v", 2);
+			break;
 		default:
 			if (c < 0x20 || c == 0x7f) {
 				snprintf(esc, sizeof(esc), "\\x%02x", c);
@@ -52,8 +70,8 @@ void go_quote(const char *s, char *out, size_t outlen)
 
 int go_parse_bool(const char *s, bool *out)
 {
-	static const char *const t[] = { "1", "t", "T", "TRUE", "true", "True" };
-	static const char *const f[] = { "0", "f", "F", "FALSE", "false", "False" };
+	static const char *const t[] = {"1", "t", "T", "TRUE", "true", "True"};
+	static const char *const f[] = {"0", "f", "F", "FALSE", "false", "False"};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		if (!strcmp(s, t[i])) {
@@ -160,4 +178,12 @@ int go_atoi(const char *s, int64_t *out)
 		neg = *s++ == '-';
 	int rc = go_parse_digits(s, 10, false, false, &u);
 	return go_finish_signed(neg, u, rc, out);
+}
+
+const char *go_errno_text(int e, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", strerror(e));
+	if (buf[0] >= 'A' && buf[0] <= 'Z')
+		buf[0] = (char)(buf[0] - 'A' + 'a');
+	return buf;
 }

@@ -34,4 +34,10 @@ int go_parse_int(const char *s, int64_t *out);
  */
 int go_atoi(const char *s, int64_t *out);
 
+/**
+ * go_errno_text - Go's text of an errno (syscall.Errno.Error()): the C text with a lower-case
+ * first letter ("permission denied"), into @buf. Return: @buf.
+ */
+const char *go_errno_text(int e, char *buf, size_t len);
+
 #endif

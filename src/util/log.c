@@ -49,8 +49,8 @@ static void rk_log_rfc3339(char buf[64])
 
 void rk_log(enum rk_log_level level, const char *fmt, ...)
 {
-	static const char *const names[] = { "debug", "info", "warning" };
-	static const char *const tty_names[] = { "DEBU", "INFO", "WARN" };
+	static const char *const names[] = {"debug", "info", "warning"};
+	static const char *const tty_names[] = {"DEBU", "INFO", "WARN"};
 	char msg[2048], full[2200], quoted[4600], ts[64];
 	va_list ap;
 

@@ -10,7 +10,7 @@
 
 int rk_msg_send(int fd, enum rk_msg_type type, int64_t value)
 {
-	struct rk_msg m = { .magic = RK_MSG_MAGIC, .type = (uint32_t)type, .value = value };
+	struct rk_msg m = {.magic = RK_MSG_MAGIC, .type = (uint32_t)type, .value = value};
 	ssize_t n;
 
 	do

@@ -12,10 +12,23 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 extern char **environ;
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+void rk_fds_cloexec_from(int first)
+{
+	if (syscall(SYS_close_range, (unsigned)first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return;
+	for (int fd = first; fd < 4096; fd++)
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
 
 int rk_lookpath(const char *name, char *out, size_t outlen)
 {
@@ -35,7 +48,8 @@ int rk_lookpath(const char *name, char *out, size_t outlen)
 		const char *e = strchrnul(p, ':');
 		int n = (int)(e - p);
 		/* an empty element means the current directory, as in Go */
-		if ((size_t)snprintf(out, outlen, "%.*s/%s", n ? n : 1, n ? p : ".", name) < outlen &&
+		if ((size_t)snprintf(out, outlen, "%.*s/%s", n ? n : 1, n ? p : ".", name) <
+			outlen &&
 		    stat(out, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111))
 			return 0;
 		if (!*e)
@@ -45,7 +59,7 @@ int rk_lookpath(const char *name, char *out, size_t outlen)
 	return -ENOENT;
 }
 
-static void rk_run_child(char *const argv[], int wfd)
+__attribute__((noreturn)) static void rk_run_child(char *const argv[], int wfd)
 {
 	int nul = open("/dev/null", O_RDONLY);
 
@@ -63,6 +77,7 @@ int rk_run_start(char *const argv[], struct rk_run *r)
 {
 	int p[2];
 
+	r->pid = r->fd = -1;
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
 	r->pid = fork();
@@ -106,7 +121,7 @@ int rk_run_finish(struct rk_run *r, char *out, size_t outlen)
 
 int rk_run_capture(char *const argv[], char *out, size_t outlen)
 {
-	struct rk_run r;
+	struct rk_run r = {.pid = -1, .fd = -1};
 	int rc = rk_run_start(argv, &r);
 
 	return rc < 0 ? rc : rk_run_finish(&r, out, outlen);

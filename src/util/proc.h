@@ -21,6 +21,12 @@ int rk_lookpath(const char *name, char *out, size_t outlen);
  */
 int rk_run_capture(char *const argv[], char *out, size_t outlen);
 
+/**
+ * rk_fds_cloexec_from - mark every fd >= @first close-on-exec (close_range(2), or a walk over
+ * the first 4096 fds on kernels without CLOSE_RANGE_CLOEXEC).
+ */
+void rk_fds_cloexec_from(int first);
+
 /* A helper started by rk_run_start(): its pid and the read end of its output pipe. */
 struct rk_run {
 	int pid;

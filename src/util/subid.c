@@ -91,7 +91,8 @@ static int subid_file_line(char *line, const char *path, const char *uidstr, con
 	}
 	if (n != 3) {
 		snprintf(err, errlen,
-			 "Cannot parse subuid/gid information: Format not correct for %s file", path);
+			 "Cannot parse subuid/gid information: Format not correct for %s file",
+			 path);
 		return -EINVAL;
 	}
 	if (strcmp(f[0], name) && strcmp(f[0], uidstr))
@@ -152,7 +153,8 @@ int rk_subid_parse_getsubids(const char *buf, size_t len, struct rk_subid_list *
 		     t = strtok_r(NULL, " \t", &save))
 			fields[n++] = t;
 		if (n < 3) {
-			snprintf(err, errlen, "unexpected getsubids output line: fewer than 3 fields");
+			snprintf(err, errlen,
+				 "unexpected getsubids output line: fewer than 3 fields");
 			return -EINVAL;
 		}
 		if (go_atoi(fields[1], &start) < 0 || go_atoi(fields[2], &count) < 0 ||

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #define RK_SUBID_MAX_RANGES 64 /* the kernel accepts 340 map lines; nobody has 64 ranges */
-#define RK_SUBID_MAX_FILE (1 << 20)
+#define RK_SUBID_MAX_FILE   (1 << 20)
 
 struct rk_subid_range {
 	uint32_t start;

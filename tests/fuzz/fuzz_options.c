@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *buf = malloc(size + 1), *argv[65];
 	struct rk_config cfg;
-	struct rk_strv warns = { 0 };
+	struct rk_strv warns = {0};
 	char err[4096];
 	int argc = 1;
 

@@ -12,9 +12,9 @@
 
 static void test_bool(void **state)
 {
-	const char *t[] = { "1", "t", "T", "TRUE", "true", "True" };
-	const char *f[] = { "0", "f", "F", "FALSE", "false", "False" };
-	const char *bad[] = { "", "yes", "tRUE", "2", " true", "true " };
+	const char *t[] = {"1", "t", "T", "TRUE", "true", "True"};
+	const char *f[] = {"0", "f", "F", "FALSE", "false", "False"};
+	const char *bad[] = {"", "yes", "tRUE", "2", " true", "true "};
 	bool v;
 
 	for (size_t i = 0; i < 6; i++) {
@@ -31,10 +31,20 @@ static void test_int_ok(void **state)
 	static const struct {
 		const char *s;
 		int64_t v;
-	} ok[] = { { "0", 0 },	       { "65520", 65520 },   { "-1", -1 },	{ "+7", 7 },
-		   { "0x10", 16 },     { "0X1f", 31 },	     { "010", 8 },	{ "0o17", 15 },
-		   { "0b101", 5 },     { "0x_1_0", 16 },     { "0_10", 8 },	{ "00", 0 },
-		   { "9223372036854775807", INT64_MAX }, { "-9223372036854775808", INT64_MIN } };
+	} ok[] = {{"0", 0},
+		  {"65520", 65520},
+		  {"-1", -1},
+		  {"+7", 7},
+		  {"0x10", 16},
+		  {"0X1f", 31},
+		  {"010", 8},
+		  {"0o17", 15},
+		  {"0b101", 5},
+		  {"0x_1_0", 16},
+		  {"0_10", 8},
+		  {"00", 0},
+		  {"9223372036854775807", INT64_MAX},
+		  {"-9223372036854775808", INT64_MIN}};
 	int64_t v;
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
@@ -45,8 +55,8 @@ static void test_int_ok(void **state)
 
 static void test_int_bad(void **state)
 {
-	const char *syntax[] = { "", "abc", "1_0", "08", "0x", "1e3", " 1", "1 ", "0x1__0", "0x1_",
-				 "--1", "+" };
+	const char *syntax[] = {"",   "abc", "1_0",    "08",   "0x",  "1e3",
+				" 1", "1 ",  "0x1__0", "0x1_", "--1", "+"};
 	int64_t v;
 
 	for (size_t i = 0; i < sizeof(syntax) / sizeof(syntax[0]); i++)
@@ -85,12 +95,21 @@ static void test_quote(void **state)
 	assert_true(out[0] == '"' && out[strlen(out) - 1] == '"' && strlen(out) < sizeof(out));
 }
 
+static void test_errno_text(void **state)
+{
+	char buf[64];
+
+	assert_string_equal(go_errno_text(EACCES, buf, sizeof(buf)), "permission denied");
+	assert_string_equal(go_errno_text(ENOENT, buf, sizeof(buf)), "no such file or directory");
+	assert_string_equal(go_errno_text(ENOEXEC, buf, sizeof(buf)), "exec format error");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bool),	cmocka_unit_test(test_int_ok),
-		cmocka_unit_test(test_int_bad), cmocka_unit_test(test_atoi),
-		cmocka_unit_test(test_quote),
+	    cmocka_unit_test(test_bool),    cmocka_unit_test(test_int_ok),
+	    cmocka_unit_test(test_int_bad), cmocka_unit_test(test_atoi),
+	    cmocka_unit_test(test_quote),   cmocka_unit_test(test_errno_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -30,7 +30,7 @@ static void test_roundtrip_and_eof(void **state)
 static void test_malformed(void **state)
 {
 	int sp[2];
-	struct rk_msg m, bad = { .magic = RK_MSG_MAGIC, .type = RK_MSG_TYPE_MAX };
+	struct rk_msg m, bad = {.magic = RK_MSG_MAGIC, .type = RK_MSG_TYPE_MAX};
 
 	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp), 0);
 	assert_int_equal(send(sp[0], "hello", 5, 0), 5);
@@ -41,8 +41,8 @@ static void test_malformed(void **state)
 	bad.magic = 0;
 	assert_int_equal(send(sp[0], &bad, sizeof(bad), 0), (int)sizeof(bad));
 	assert_int_equal(rk_msg_recv(sp[1], &m), -EPROTO);
-	char big[sizeof(m) + 8] = { 0 };
-	memcpy(big, &(struct rk_msg){ .magic = RK_MSG_MAGIC, .type = RK_MSG_START }, sizeof(m));
+	char big[sizeof(m) + 8] = {0};
+	memcpy(big, &(struct rk_msg){.magic = RK_MSG_MAGIC, .type = RK_MSG_START}, sizeof(m));
 	assert_int_equal(send(sp[0], big, sizeof(big), 0), (int)sizeof(big));
 	assert_int_equal(rk_msg_recv(sp[1], &m), -EPROTO);
 	close(sp[0]);
@@ -51,7 +51,7 @@ static void test_malformed(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = { cmocka_unit_test(test_roundtrip_and_eof),
-					    cmocka_unit_test(test_malformed) };
+	const struct CMUnitTest tests[] = {cmocka_unit_test(test_roundtrip_and_eof),
+					   cmocka_unit_test(test_malformed)};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

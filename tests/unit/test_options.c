@@ -94,8 +94,8 @@ static void test_ints(void **state)
 	assert_string_equal(err, "invalid value \"abc\" for flag -mtu: parse error");
 	rk_config_free(&c);
 	assert_int_equal(parse(&c, err, 2, "--mtu=99999999999999999999", "x"), -EINVAL);
-	assert_string_equal(err,
-			    "invalid value \"99999999999999999999\" for flag -mtu: value out of range");
+	assert_string_equal(
+	    err, "invalid value \"99999999999999999999\" for flag -mtu: value out of range");
 	rk_config_free(&c);
 }
 
@@ -156,9 +156,9 @@ static void test_aliases(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults), cmocka_unit_test(test_forms),
-		cmocka_unit_test(test_ints),	 cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_slices_split), cmocka_unit_test(test_aliases),
+	    cmocka_unit_test(test_defaults),	 cmocka_unit_test(test_forms),
+	    cmocka_unit_test(test_ints),	 cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_slices_split), cmocka_unit_test(test_aliases),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

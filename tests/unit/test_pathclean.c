@@ -13,10 +13,18 @@
 static void test_clean(void **state)
 {
 	static const char *const cases[][2] = {
-		{ "", "." },	      { "/", "/" },	     { "/etc/", "/etc" },
-		{ "//etc//x", "/etc/x" }, { "/./etc/.", "/etc" }, { "/etc/../tmp", "/tmp" },
-		{ "/../..", "/" },     { "a/b/../..", "." },  { "../a", "../a" },
-		{ "a/../../b", "../b" }, { "abc/./def/", "abc/def" }, { "/tmp/", "/tmp" },
+	    {"", "."},
+	    {"/", "/"},
+	    {"/etc/", "/etc"},
+	    {"//etc//x", "/etc/x"},
+	    {"/./etc/.", "/etc"},
+	    {"/etc/../tmp", "/tmp"},
+	    {"/../..", "/"},
+	    {"a/b/../..", "."},
+	    {"../a", "../a"},
+	    {"a/../../b", "../b"},
+	    {"abc/./def/", "abc/def"},
+	    {"/tmp/", "/tmp"},
 	};
 	char out[64];
 
@@ -29,6 +37,6 @@ static void test_clean(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = { cmocka_unit_test(test_clean) };
+	const struct CMUnitTest tests[] = {cmocka_unit_test(test_clean)};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

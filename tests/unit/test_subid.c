@@ -22,9 +22,8 @@ static void test_by_name_and_uid(void **state)
 	struct rk_subid_list l;
 	char err[512];
 
-	assert_int_equal(parse("# comment\n\n  alice:100000:65536  \nbob:1:2\n1001:200000:10\n", &l,
-			       err),
-			 0);
+	assert_int_equal(
+	    parse("# comment\n\n  alice:100000:65536  \nbob:1:2\n1001:200000:10\n", &l, err), 0);
 	assert_int_equal(l.n, 2);
 	assert_int_equal(l.v[0].start, 100000);
 	assert_int_equal(l.v[0].count, 65536);
@@ -91,7 +90,7 @@ static void test_duplicates_and_limit(void **state)
 
 static void test_getsubids(void **state)
 {
-	struct rk_subid_list l = { 0 };
+	struct rk_subid_list l = {0};
 	char err[512];
 	const char *out = "0: alice 100000 65536\n1: alice 300000 10\n";
 
@@ -99,13 +98,13 @@ static void test_getsubids(void **state)
 	assert_int_equal(rk_subid_parse_getsubids(out, strlen(out), &l, err, sizeof(err)), 0);
 	assert_int_equal(l.n, 2); /* the second call's duplicates are dropped */
 	assert_int_equal(l.v[1].start, 300000);
-	const char *bad[] = { "no colon here\n", "0: alice 100000\n", "0: alice x 10\n",
-			      "0: alice 1 0\n" };
+	const char *bad[] = {"no colon here\n", "0: alice 100000\n", "0: alice x 10\n",
+			     "0: alice 1 0\n"};
 	for (size_t i = 0; i < 4; i++) {
 		memset(&l, 0, sizeof(l));
-		assert_int_equal(rk_subid_parse_getsubids(bad[i], strlen(bad[i]), &l, err,
-							  sizeof(err)),
-				 -EINVAL);
+		assert_int_equal(
+		    rk_subid_parse_getsubids(bad[i], strlen(bad[i]), &l, err, sizeof(err)),
+		    -EINVAL);
 	}
 	memset(&l, 0, sizeof(l));
 	assert_int_equal(rk_subid_parse_getsubids("", 0, &l, err, sizeof(err)), 0);
@@ -118,15 +117,15 @@ static void test_nsswitch(void **state)
 		const char *conf;
 		bool files;
 	} cases[] = {
-		{ "", true },
-		{ "passwd: files systemd\ngroup: files\n", true },
-		{ "subid: files\n", true },
-		{ "subid:\n", true },
-		{ "subid: sss\n", false },
-		{ "  subid :  sss  # comment\n", false },
-		{ "# subid: sss\n", true },
-		{ "subid: sss\nsubid: files\n", true },
-		{ "subidx: sss\n", true },
+	    {"", true},
+	    {"passwd: files systemd\ngroup: files\n", true},
+	    {"subid: files\n", true},
+	    {"subid:\n", true},
+	    {"subid: sss\n", false},
+	    {"  subid :  sss  # comment\n", false},
+	    {"# subid: sss\n", true},
+	    {"subid: sss\nsubid: files\n", true},
+	    {"subidx: sss\n", true},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		assert_int_equal(rk_subid_nsswitch_files(cases[i].conf, strlen(cases[i].conf)),
@@ -136,10 +135,13 @@ static void test_nsswitch(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_by_name_and_uid), cmocka_unit_test(test_no_match_and_crlf),
-		cmocka_unit_test(test_format_errors),	cmocka_unit_test(test_range_bounds),
-		cmocka_unit_test(test_duplicates_and_limit), cmocka_unit_test(test_getsubids),
-		cmocka_unit_test(test_nsswitch),
+	    cmocka_unit_test(test_by_name_and_uid),
+	    cmocka_unit_test(test_no_match_and_crlf),
+	    cmocka_unit_test(test_format_errors),
+	    cmocka_unit_test(test_range_bounds),
+	    cmocka_unit_test(test_duplicates_and_limit),
+	    cmocka_unit_test(test_getsubids),
+	    cmocka_unit_test(test_nsswitch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -77,8 +77,8 @@ static void test_order_and_texts(void **state)
 		   "--copy-up=/etc", "--propagation=rshared");
 	EXPECT_ERR("/tmp cannot be copied up", 1, "--copy-up=/tmp/");
 	EXPECT_ERR("/tmp cannot be copied up", 1, "--copy-up=/var/../tmp");
-	EXPECT_ERR("unexpected evacuation group name \"a/b\": must not contain \"/\"", 3,
-		   "--pidns", "--cgroupns", "--evacuate-cgroup2=a/b");
+	EXPECT_ERR("unexpected evacuation group name \"a/b\": must not contain \"/\"", 3, "--pidns",
+		   "--cgroupns", "--evacuate-cgroup2=a/b");
 	EXPECT_ERR("failed to setup UID/GID map: failed to compute uid/gid map: unknown subid "
 		   "source \"x\"",
 		   1, "--subid-source=x");
@@ -86,15 +86,15 @@ static void test_order_and_texts(void **state)
 
 static void test_not_built(void **state)
 {
-	const char *nets[] = { "--net=slirp4netns", "--net=pasta", "--net=vpnkit",
-			       "--net=lxc-user-nic", "--net=none", "--net=gvisor-tap-vsock" };
+	const char *nets[] = {"--net=slirp4netns",  "--net=pasta", "--net=vpnkit",
+			      "--net=lxc-user-nic", "--net=none",  "--net=gvisor-tap-vsock"};
 	for (size_t i = 0; i < 6; i++) {
 		assert_int_equal(check(1, nets[i]), -EINVAL);
 		assert_non_null(strstr(err, "is not built in"));
 		assert_non_null(strstr(err, nets[i] + 6));
 	}
-	const char *ports[] = { "--port-driver=builtin", "--port-driver=slirp4netns",
-				"--port-driver=implicit", "--port-driver=gvisor-tap-vsock" };
+	const char *ports[] = {"--port-driver=builtin", "--port-driver=slirp4netns",
+			       "--port-driver=implicit", "--port-driver=gvisor-tap-vsock"};
 	for (size_t i = 0; i < 4; i++) {
 		assert_int_equal(check(1, ports[i]), -EINVAL);
 		assert_non_null(strstr(err, "is not built in"));
@@ -140,9 +140,9 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ok),	 cmocka_unit_test(test_order_and_texts),
-		cmocka_unit_test(test_not_built), cmocka_unit_test(test_warnings),
-		cmocka_unit_test(test_helpers),
+	    cmocka_unit_test(test_ok),	      cmocka_unit_test(test_order_and_texts),
+	    cmocka_unit_test(test_not_built), cmocka_unit_test(test_warnings),
+	    cmocka_unit_test(test_helpers),
 	};
 	return cmocka_run_group_tests(tests, NULL, teardown);
 }
