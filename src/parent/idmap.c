@@ -15,6 +15,7 @@
 #include "util/log.h"
 #include "util/proc.h"
 #include "util/strv.h"
+#include "util/subid.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -132,8 +133,9 @@ static bool rk_idmap_auto_is_static(void)
 	return files;
 }
 
-int rk_idmap_ranges(const char *source, bool gid, struct rk_subid_list *out, char *err,
-		    size_t errlen)
+/* The sub-ID ranges of the current user from @source, into @out; no /etc/sub?id = no ranges. */
+static int rk_idmap_ranges(const char *source, bool gid, struct rk_subid_list *out, char *err,
+			   size_t errlen)
 {
 	struct rk_user u;
 	int rc;
@@ -144,11 +146,6 @@ int rk_idmap_ranges(const char *source, bool gid, struct rk_subid_list *out, cha
 		return rk_ranges_static(gid, &u, out, err, errlen);
 	if (!strcmp(source, "dynamic"))
 		return rk_ranges_dynamic(gid, &u, out, err, errlen);
-	if (rk_idmap_auto_is_static()) {
-		rk_debug("subid-source:auto: libsubid reads /etc/subuid and /etc/subgid here; "
-			 "reading them directly");
-		return rk_ranges_static(gid, &u, out, err, errlen);
-	}
 	rc = rk_ranges_dynamic(gid, &u, out, err, errlen);
 	if (rc == 0 && out->n > 0)
 		return 0;
@@ -296,6 +293,11 @@ int rk_idmap_setup(pid_t pid, const char *source, bool *setgroups_ok, char *err,
 	int rc;
 
 	rk_user_get(&u);
+	if (!strcmp(source, "auto") && rk_idmap_auto_is_static()) {
+		rk_debug("subid-source:auto: libsubid reads /etc/subuid and /etc/subgid here; "
+			 "reading them directly");
+		source = "static";
+	}
 	if ((rc = rk_idmap_ranges(source, false, &uids, e2, sizeof(e2))) < 0 ||
 	    (rc = rk_idmap_ranges(source, true, &gids, e2, sizeof(e2))) < 0) {
 		snprintf(err, errlen,
