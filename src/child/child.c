@@ -12,6 +12,7 @@
  * state directory being complete.
  */
 #include "child/child.h"
+#include "util/goparse.h"
 #include "cli/validate.h"
 #include "util/log.h"
 #include "util/msg.h"
@@ -32,17 +33,17 @@ static void rk_child_expect(int sock, enum rk_msg_type type, struct rk_msg *m)
 		_exit(1); /* the parent died: nobody is left to report to */
 	if (rc < 0 || m->type != (uint32_t)type)
 		rk_die("parent<->child channel: unexpected message (%s)",
-		       rc < 0 ? strerror(-rc) : "wrong type");
+		       rc < 0 ? go_strerror(-rc) : "wrong type");
 }
 
 static void rk_child_become_root(bool setgroups_ok)
 {
 	if (setgroups_ok && setgroups(0, NULL) < 0)
-		rk_die("setgroups: %s", strerror(errno));
+		rk_die("setgroups: %s", go_strerror(errno));
 	if (setresgid(0, 0, 0) < 0)
-		rk_die("setresgid: %s", strerror(errno));
+		rk_die("setresgid: %s", go_strerror(errno));
 	if (setresuid(0, 0, 0) < 0)
-		rk_die("setresuid: %s", strerror(errno));
+		rk_die("setresuid: %s", go_strerror(errno));
 	/* changing credentials clears PDEATHSIG in some cases: arm it again */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
@@ -74,7 +75,8 @@ void rk_child_main(const struct rk_child_args *a)
 	rk_child_become_root(m.value != 0);
 
 	if ((rc = rk_mounts_propagation(cfg->propagation)) < 0)
-		rk_die("failed to set propagation of / to %s: %s", cfg->propagation, strerror(-rc));
+		rk_die("failed to set propagation of / to %s: %s", cfg->propagation,
+		       go_strerror(-rc));
 	if (cfg->pidns)
 		rk_mounts_proc();
 	rk_copyup(cfg->copy_up.v, cfg->copy_up.n);

@@ -145,11 +145,11 @@ int rk_command_run(const struct rk_command_opts *o)
 	sigprocmask(SIG_BLOCK, &all, NULL);
 	sfd = signalfd(-1, &all, SFD_CLOEXEC);
 	if (sfd < 0 || pipe2(errp, O_CLOEXEC) < 0)
-		rk_die("failed to prepare the command: %s", strerror(errno));
+		rk_die("failed to prepare the command: %s", go_strerror(errno));
 	fflush(NULL);
 	cmd = fork();
 	if (cmd < 0)
-		rk_die("fork: %s", strerror(errno));
+		rk_die("fork: %s", go_strerror(errno));
 	if (cmd == 0)
 		rk_command_exec(o, path, errp[1]);
 	close(errp[1]);
@@ -164,7 +164,7 @@ int rk_command_run(const struct rk_command_opts *o)
 		return 1;
 	}
 	if (rk_command_supervise(cmd, o->reaper, sfd, &status) < 0)
-		rk_die("failed to read signals: %s", strerror(errno));
+		rk_die("failed to read signals: %s", go_strerror(errno));
 	e = rk_command_report(cmdtext, status, o->reaper);
 	free(cmdtext);
 	return e;

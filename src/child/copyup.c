@@ -11,6 +11,7 @@
  * happens in the child's private mount namespace: the host sees only B0, briefly, in /tmp.
  */
 #include "child/child.h"
+#include "util/goparse.h"
 #include "util/fsutil.h"
 #include "util/log.h"
 
@@ -56,20 +57,21 @@ static void rk_copyup_entry(const char *dir, const char *robase, const char *ro,
 	snprintf(src, sizeof(src), "%s/%s", ro, name);
 	snprintf(dst, sizeof(dst), "%s/%s", dir, name);
 	if (lstat(src, &st) < 0)
-		copyup_die("failed to stat %s: %s", src, strerror(errno));
+		copyup_die("failed to stat %s: %s", src, go_strerror(errno));
 	if (S_ISLNK(st.st_mode)) {
 		n = readlink(src, target, sizeof(target) - 1);
 		if (n < 0)
-			copyup_die("failed to read link %s: %s", src, strerror(errno));
+			copyup_die("failed to read link %s: %s", src, go_strerror(errno));
 		target[n] = '\0';
 	} else {
 		snprintf(target, sizeof(target), "%s/%s", robase, name);
 	}
 	/* the fresh tmpfs may already hold entries (e.g. mtab created by a libc): replace them */
 	if ((rc = rk_rm_rf(dst)) < 0)
-		copyup_die("failed to remove %s: %s", dst, strerror(-rc));
+		copyup_die("failed to remove %s: %s", dst, go_strerror(-rc));
 	if (symlink(target, dst) < 0)
-		copyup_die("failed to create symlink %s -> %s: %s", dst, target, strerror(errno));
+		copyup_die("failed to create symlink %s -> %s: %s", dst, target,
+			   go_strerror(errno));
 }
 
 static void rk_copyup_one(const char *dir, const char *bind0)
@@ -80,19 +82,19 @@ static void rk_copyup_one(const char *dir, const char *bind0)
 	struct dirent *de;
 
 	if (mount(dir, bind0, NULL, MS_BIND | MS_REC, NULL) < 0)
-		copyup_die("failed to create bind mount on %s: %s", dir, strerror(errno));
+		copyup_die("failed to create bind mount on %s: %s", dir, go_strerror(errno));
 	if (mount("none", dir, "tmpfs", 0, NULL) < 0)
-		copyup_die("failed to mount tmpfs on %s: %s", dir, strerror(errno));
+		copyup_die("failed to mount tmpfs on %s: %s", dir, go_strerror(errno));
 	if ((size_t)snprintf(ro, sizeof(ro), "%s/.roXXXXXX", strcmp(dir, "/") ? dir : "") >=
 	    sizeof(ro))
 		copyup_die("path too long: %s", dir);
 	if (!mkdtemp(ro))
-		copyup_die("failed to create a directory in %s: %s", dir, strerror(errno));
+		copyup_die("failed to create a directory in %s: %s", dir, go_strerror(errno));
 	if (mount(bind0, ro, NULL, MS_MOVE, NULL) < 0)
-		copyup_die("failed to move mount %s to %s: %s", bind0, ro, strerror(errno));
+		copyup_die("failed to move mount %s to %s: %s", bind0, ro, go_strerror(errno));
 	robase = strrchr(ro, '/') + 1;
 	if (!(d = opendir(ro)))
-		copyup_die("failed to open %s: %s", ro, strerror(errno));
+		copyup_die("failed to open %s: %s", ro, go_strerror(errno));
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
@@ -108,7 +110,8 @@ void rk_copyup(char *const *dirs, size_t n)
 	if (!n)
 		return;
 	if (!mkdtemp(bind0))
-		copyup_die("failed to create a temporary directory in /tmp: %s", strerror(errno));
+		copyup_die("failed to create a temporary directory in /tmp: %s",
+			   go_strerror(errno));
 	copyup_bind0_made = 1;
 	for (size_t i = 0; i < n; i++) {
 		if (rk_path_clean(dirs[i], clean, sizeof(clean)) < 0)
@@ -118,5 +121,5 @@ void rk_copyup(char *const *dirs, size_t n)
 	}
 	copyup_bind0_made = 0;
 	if (rmdir(bind0) < 0)
-		rk_warn("failed to remove %s: %s", bind0, strerror(errno));
+		rk_warn("failed to remove %s: %s", bind0, go_strerror(errno));
 }

@@ -3,6 +3,7 @@
  * mounts.c - mount propagation of the child's mount namespace and its procfs (SPEC 4.1, 1.2).
  */
 #include "child/child.h"
+#include "util/goparse.h"
 #include "cli/validate.h"
 #include "util/log.h"
 
@@ -28,5 +29,5 @@ void rk_mounts_proc(void)
 	if (mount("none", "/proc", "proc", MS_RDONLY, NULL) == 0)
 		return;
 	rk_warn("failed to mount procfs on /proc: %s; /proc still shows the host's PID namespace",
-		strerror(errno));
+		go_strerror(errno));
 }

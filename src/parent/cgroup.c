@@ -8,6 +8,7 @@
  * clone time, so its root stays at G and the command sees itself in "0::/<name>".
  */
 #include "parent/cgroup.h"
+#include "util/goparse.h"
 #include "util/fsutil.h"
 #include "util/log.h"
 
@@ -71,7 +72,7 @@ static void rk_cgroup_move_all(const char *from, const char *to)
 
 	snprintf(path, sizeof(path), "%s/cgroup.procs", from);
 	if (rk_read_file(path, 1 << 20, &buf, &n) < 0) {
-		rk_warn("failed to read %s: %s", path, strerror(errno));
+		rk_warn("failed to read %s: %s", path, go_strerror(errno));
 		return;
 	}
 	snprintf(path, sizeof(path), "%s/cgroup.procs", to);
@@ -81,7 +82,7 @@ static void rk_cgroup_move_all(const char *from, const char *to)
 			continue;
 		if ((rc = rk_write_existing(path, pid)) < 0)
 			rk_warn("failed to move process %s to cgroup %s: %s", pid, to,
-				strerror(-rc));
+				go_strerror(-rc));
 	}
 	free(buf);
 }
@@ -100,7 +101,8 @@ static void rk_cgroup_enable_controllers(const char *group)
 		int rc;
 		snprintf(plus, sizeof(plus), "+%s", c);
 		if ((rc = rk_write_existing(ctl, plus)) < 0)
-			rk_warn("failed to enable controller %s in %s: %s", c, ctl, strerror(-rc));
+			rk_warn("failed to enable controller %s in %s: %s", c, ctl,
+				go_strerror(-rc));
 	}
 	free(buf);
 }

@@ -72,7 +72,8 @@ static int rk_getsubids_one(const char *bin, bool gid, const char *key, struct r
 	int st = rk_run_capture(argv, output, sizeof(output));
 
 	if (st < 0) {
-		snprintf(err, errlen, "subid-source:dynamic: fork/exec %s: %s", bin, strerror(-st));
+		snprintf(err, errlen, "subid-source:dynamic: fork/exec %s: %s", bin,
+			 go_strerror(-st));
 		return st;
 	}
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
@@ -200,7 +201,7 @@ static int rk_idmap_job_start(struct rk_idmap_job *j, pid_t pid, unsigned id,
 		return -ENOMEM;
 	if ((rc = rk_run_start(j->argv.v, &j->run)) < 0) {
 		snprintf(err, errlen, "failed to setup UID/GID map: %s %d [%s] failed: %s", j->tool,
-			 (int)pid, j->args, strerror(-rc));
+			 (int)pid, j->args, go_strerror(-rc));
 		return rc;
 	}
 	j->started = true;
@@ -218,7 +219,7 @@ static int rk_idmap_job_finish(struct rk_idmap_job *j, pid_t pid, char *err, siz
 	if (st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return 0;
 	if (st < 0)
-		snprintf(how, sizeof(how), "%s", strerror(-st));
+		snprintf(how, sizeof(how), "%s", go_strerror(-st));
 	else if (WIFEXITED(st))
 		snprintf(how, sizeof(how), "exit status %d", WEXITSTATUS(st));
 	else
@@ -246,7 +247,7 @@ static int rk_idmap_write(pid_t pid, const char *file, const char *data, char *e
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
 	if ((rc = rk_write_existing(path, data)) < 0)
 		snprintf(err, errlen, "failed to setup UID/GID map: write %s: %s", path,
-			 strerror(-rc));
+			 go_strerror(-rc));
 	return rc;
 }
 

@@ -197,7 +197,7 @@ static int rk_parent_exit_code(int status)
 	char what[128];
 
 	if (status < 0) {
-		rk_error("failed to wait for the child: %s", strerror(-status));
+		rk_error("failed to wait for the child: %s", go_strerror(-status));
 		return 1;
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
@@ -226,12 +226,12 @@ static int rk_parent_setup_child(struct rk_parent *p)
 	rk_debug("the child is set up");
 	if (p->cfg->evacuate_cgroup2[0] &&
 	    (rc = rk_cgroup_evacuate(p->cfg->evacuate_cgroup2)) < 0) {
-		rk_error("failed to evacuate cgroup2: %s", strerror(-rc));
+		rk_error("failed to evacuate cgroup2: %s", go_strerror(-rc));
 		return 1;
 	}
 	snprintf(pidstr, sizeof(pidstr), "%d", (int)p->child);
 	if ((rc = rk_statedir_write(&p->sd, "child_pid", pidstr, 0444)) < 0) {
-		rk_error("failed to write %s/child_pid: %s", p->sd.path, strerror(-rc));
+		rk_error("failed to write %s/child_pid: %s", p->sd.path, go_strerror(-rc));
 		return 1;
 	}
 	if (rk_msg_send(p->sock, RK_MSG_START, 0) < 0)
@@ -265,7 +265,7 @@ int rk_parent_run(const struct rk_config *cfg)
 		return 1;
 	}
 	if ((rc = rk_parent_env(&p)) < 0 || (rc = rk_parent_block_signals(&p)) < 0) {
-		rk_error("failed to prepare: %s", strerror(-rc));
+		rk_error("failed to prepare: %s", go_strerror(-rc));
 		rk_statedir_remove(&p.sd);
 		return 1;
 	}

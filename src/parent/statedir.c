@@ -3,6 +3,7 @@
  * statedir.c - state directory life cycle (see statedir.h).
  */
 #include "parent/statedir.h"
+#include "util/goparse.h"
 #include "util/fsutil.h"
 #include "util/log.h"
 
@@ -32,7 +33,7 @@ static int rk_statedir_path(const char *requested, struct rk_statedir *sd, char 
 			int e = errno;
 			snprintf(err, errlen,
 				 "failed to create a temporary state directory in %s: %s", tmp,
-				 strerror(e));
+				 go_strerror(e));
 			return -e;
 		}
 		return 1; /* created */
@@ -42,7 +43,7 @@ static int rk_statedir_path(const char *requested, struct rk_statedir *sd, char 
 	} else {
 		if (!getcwd(cwd, sizeof(cwd))) {
 			int e = errno;
-			snprintf(err, errlen, "getwd: %s", strerror(e));
+			snprintf(err, errlen, "getwd: %s", go_strerror(e));
 			return -e;
 		}
 		snprintf(joined, sizeof(joined), "%s/%s", cwd, requested);
@@ -69,7 +70,7 @@ int rk_statedir_open(const char *requested, struct rk_statedir *sd, char *err, s
 		return created;
 	if (!created && stat(sd->path, &st) < 0) {
 		if ((rc = rk_mkdir_p(sd->path, 0755)) < 0) {
-			snprintf(err, errlen, "mkdir %s: %s", sd->path, strerror(-rc));
+			snprintf(err, errlen, "mkdir %s: %s", sd->path, go_strerror(-rc));
 			return rc;
 		}
 		created = 1;
@@ -77,11 +78,11 @@ int rk_statedir_open(const char *requested, struct rk_statedir *sd, char *err, s
 	sd->dirfd = open(sd->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (sd->dirfd < 0) {
 		rc = -errno;
-		snprintf(err, errlen, "open %s: %s", sd->path, strerror(-rc));
+		snprintf(err, errlen, "open %s: %s", sd->path, go_strerror(-rc));
 		goto fail;
 	}
 	if (flock(sd->dirfd, LOCK_SH) < 0)
-		rk_warn("failed to lock %s (shared): %s", sd->path, strerror(errno));
+		rk_warn("failed to lock %s (shared): %s", sd->path, go_strerror(errno));
 	sd->lockfd = openat(sd->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (sd->lockfd < 0 || flock(sd->lockfd, LOCK_EX | LOCK_NB) < 0) {
 		rc = -errno;
@@ -95,7 +96,7 @@ int rk_statedir_open(const char *requested, struct rk_statedir *sd, char *err, s
 		goto fail;
 	}
 	if ((rc = rk_rm_contents_at(sd->dirfd, "lock")) < 0) {
-		snprintf(err, errlen, "failed to clean up %s: %s", sd->path, strerror(-rc));
+		snprintf(err, errlen, "failed to clean up %s: %s", sd->path, go_strerror(-rc));
 		goto fail;
 	}
 	return 0;
@@ -117,7 +118,7 @@ void rk_statedir_remove(struct rk_statedir *sd)
 	if (sd->dirfd < 0)
 		return;
 	if ((rc = rk_rm_rf(sd->path)) < 0)
-		rk_warn("failed to remove %s: %s", sd->path, strerror(-rc));
+		rk_warn("failed to remove %s: %s", sd->path, go_strerror(-rc));
 	close(sd->lockfd);
 	close(sd->dirfd);
 	sd->dirfd = sd->lockfd = -1;

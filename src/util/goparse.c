@@ -187,3 +187,11 @@ const char *go_errno_text(int e, char *buf, size_t len)
 		buf[0] = (char)(buf[0] - 'A' + 'a');
 	return buf;
 }
+
+const char *go_strerror(int e)
+{
+	static char bufs[4][96];
+	static unsigned next;
+
+	return go_errno_text(e, bufs[next++ % 4], sizeof(bufs[0]));
+}

@@ -40,4 +40,10 @@ int go_atoi(const char *s, int64_t *out);
  */
 const char *go_errno_text(int e, char *buf, size_t len);
 
+/**
+ * go_strerror - go_errno_text() into one of a few static buffers, for use directly in messages
+ * (single-threaded callers; up to four uses in one expression).
+ */
+const char *go_strerror(int e);
+
 #endif

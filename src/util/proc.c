@@ -3,6 +3,7 @@
  * proc.c - PATH lookup and running helpers with captured output (see proc.h).
  */
 #include "util/proc.h"
+#include "util/goparse.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -69,7 +70,7 @@ __attribute__((noreturn)) static void rk_run_child(char *const argv[], int wfd)
 	dup2(wfd, STDOUT_FILENO);
 	dup2(wfd, STDERR_FILENO);
 	execve(argv[0], argv, environ);
-	dprintf(STDERR_FILENO, "exec %s: %s", argv[0], strerror(errno));
+	dprintf(STDERR_FILENO, "exec %s: %s", argv[0], go_strerror(errno));
 	_exit(127);
 }
 
