@@ -240,6 +240,21 @@ def wait_until(pred, timeout, interval=0.02, what="condition"):
         time.sleep(interval)
 
 
+def wait_child_pid(state_dir, timeout=20):
+    """Wait for STATE_DIR/child_pid to have content; return the PID in it."""
+    f = state_dir / "child_pid"
+    return int(wait_until(lambda: f.exists() and f.read_text(), timeout, what="child_pid"))
+
+
+def comm(pid):
+    """The command name of a process, or None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/comm") as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
 def proc_stat(pid):
     """(state, ppid) of a process, or None if it does not exist."""
     try:

@@ -9,7 +9,8 @@ import signal
 
 import pytest
 
-from conftest import RK_BIN, DEATH_TIMEOUT, descendants, rk, wait_gone, wait_until
+from conftest import (RK_BIN, DEATH_TIMEOUT, comm, descendants, rk, wait_child_pid, wait_gone,
+                      wait_until)
 
 MODES = {
     "plain": [],
@@ -113,10 +114,8 @@ def test_command_path_missing():
 @pytest.mark.parametrize("mode", sorted(MODES))
 def test_rootlesskit_child_killed(mode, bg, state_dir):
     p = bg([RK_BIN, f"--state-dir={state_dir}", *MODES[mode], "sleep", "1000"])
-    pid_file = state_dir / "child_pid"
-    child = int(wait_until(lambda: pid_file.exists() and pid_file.read_text(), 20,
-                           what="child_pid"))
-    wait_until(lambda: any(_comm(d) == "sleep" for d in descendants(child)), 20,
+    child = wait_child_pid(state_dir)
+    wait_until(lambda: any(comm(d) == "sleep" for d in descendants(child)), 20,
                what="the command to start")
     procs = descendants(p.pid)
     p.extra_pids.update(procs)
@@ -129,9 +128,3 @@ def test_rootlesskit_child_killed(mode, bg, state_dir):
     assert not state_dir.exists()
 
 
-def _comm(pid):
-    try:
-        with open(f"/proc/{pid}/comm") as f:
-            return f.read().strip()
-    except OSError:
-        return None

@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from conftest import RK_BIN, DEATH_TIMEOUT, descendants, wait_gone, wait_until
+from conftest import (RK_BIN, DEATH_TIMEOUT, comm, descendants, wait_child_pid, wait_gone,
+                      wait_until)
 
 MODES = {
     "plain": [],
@@ -80,21 +81,11 @@ def test_sigpipe_not_forwarded(mode, bg):
 # Parent death
 # --------------------------------------------------------------------------
 
-def _comm(pid):
-    try:
-        with open(f"/proc/{pid}/comm") as f:
-            return f.read().strip()
-    except OSError:
-        return None
-
-
 @pytest.mark.parametrize("mode", sorted(MODES))
 def test_parent_sigkill_kills_child_and_command(mode, bg, state_dir):
     p = bg([RK_BIN, f"--state-dir={state_dir}", *MODES[mode], "sleep", "1000"])
-    pid_file = state_dir / "child_pid"
-    child = int(wait_until(lambda: pid_file.exists() and pid_file.read_text(), 20,
-                           what="child_pid"))
-    wait_until(lambda: any(_comm(d) == "sleep" for d in descendants(child)), 20,
+    child = wait_child_pid(state_dir)
+    wait_until(lambda: any(comm(d) == "sleep" for d in descendants(child)), 20,
                what="the command to start")
     procs = descendants(p.pid)
     assert child in procs
@@ -112,10 +103,8 @@ def test_parent_sigkill_ends_whole_pid_namespace(mode, bg, state_dir):
     # (Without --pidns such daemons survive by design, SPEC §5.1.)
     p = bg([RK_BIN, f"--state-dir={state_dir}", *MODES[mode], "sh", "-c",
             "sleep 1001 & exec sleep 1000"])
-    pid_file = state_dir / "child_pid"
-    child = int(wait_until(lambda: pid_file.exists() and pid_file.read_text(), 20,
-                           what="child_pid"))
-    wait_until(lambda: sum(_comm(d) == "sleep" for d in descendants(child)) == 2, 20,
+    child = wait_child_pid(state_dir)
+    wait_until(lambda: sum(comm(d) == "sleep" for d in descendants(child)) == 2, 20,
                what="the command and its background process")
     procs = descendants(p.pid)
     p.extra_pids.update(procs)

@@ -14,7 +14,7 @@ import signal
 import pytest
 
 from conftest import (RK_BIN, DEATH_TIMEOUT, assert_single_error, descendants, file_mode, rk,
-                      rk_ok, wait_gone, wait_until)
+                      rk_ok, wait_child_pid, wait_gone, wait_until)
 
 def test_explicit_state_dir_contents_and_removal(state_dir):
     r = rk_ok(f"--state-dir={state_dir}", "sh", "-c",
@@ -140,8 +140,7 @@ def test_state_dir_removed_on_every_exit(how, state_dir):
 
 def test_state_dir_removed_when_parent_gets_sigterm(state_dir, bg):
     p = bg([RK_BIN, f"--state-dir={state_dir}", "sleep", "1000"])
-    f = state_dir / "child_pid"
-    wait_until(lambda: f.exists() and f.read_text(), 20, what="child_pid")
+    wait_child_pid(state_dir)
     p.signal(signal.SIGTERM)  # forwarded to sleep, which dies of it
     r = p.result()
     assert r.returncode == 255, str(r)
@@ -151,8 +150,8 @@ def test_state_dir_removed_when_parent_gets_sigterm(state_dir, bg):
 def test_second_instance_same_state_dir_refused(state_dir, bg, tmp_path):
     first = bg([RK_BIN, f"--state-dir={state_dir}", "sh", "-c", "echo ready; exec sleep 1000"])
     first.wait_stdout("^ready$")
+    wait_child_pid(state_dir)
     f = state_dir / "child_pid"
-    wait_until(lambda: f.exists() and f.read_text(), 20, what="child_pid")
     before = sorted(os.listdir(state_dir))
     pid_before = f.read_text()
     r = rk(f"--state-dir={state_dir}", "echo", "second")
@@ -173,8 +172,7 @@ def test_second_instance_same_state_dir_refused(state_dir, bg, tmp_path):
 def test_restart_after_parent_sigkill(pidns, state_dir, bg):
     args = ["--pidns"] if pidns else []
     p = bg([RK_BIN, f"--state-dir={state_dir}", *args, "sleep", "1000"])
-    f = state_dir / "child_pid"
-    child = int(wait_until(lambda: f.exists() and f.read_text(), 20, what="child_pid"))
+    child = wait_child_pid(state_dir)
     procs = descendants(p.pid)
     p.extra_pids.update(procs)
     os.kill(p.pid, signal.SIGKILL)
@@ -218,8 +216,7 @@ def test_state_dir_not_creatable(tmp_path, rk_tmpdir):
 
 def test_lock_is_flocked_while_running(state_dir, bg):
     p = bg([RK_BIN, f"--state-dir={state_dir}", "sleep", "1000"])
-    f = state_dir / "child_pid"
-    wait_until(lambda: f.exists() and f.read_text(), 20, what="child_pid")
+    wait_child_pid(state_dir)
     with open(state_dir / "lock") as lk:
         with pytest.raises(BlockingIOError):
             fcntl.flock(lk, fcntl.LOCK_EX | fcntl.LOCK_NB)
