@@ -38,7 +38,8 @@ struct rk_command_opts {
 };
 /**
  * rk_command_run - start the command, forward signals to it, wait for it (reaping orphans with
- * the reaper), report its end like upstream. Return: the child's exit code.
+ * the reaper), report its end like upstream. Call with every signal blocked.
+ * Return: the child's exit code.
  */
 int rk_command_run(const struct rk_command_opts *o);
 

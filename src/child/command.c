@@ -2,9 +2,9 @@
 /*
  * command.c - starting, supervising and reporting the user's command (SPEC 5.1, 5.4-5.7).
  *
- * Theory of operation: the child blocks every signal it forwards (inherited from the parent),
- * so nothing is lost between its creation and the command's start: signals that arrived early
- * are read from a signalfd after the fork and forwarded then. The command process resets every
+ * Theory of operation: the child has blocked every signal since it reported ready (child.c),
+ * so nothing is lost before the command starts: signals that arrived early are read from a
+ * signalfd after the fork and forwarded then. The command process resets every
  * disposition and the mask to the defaults, marks every fd above the socket-activation ones
  * close-on-exec, optionally becomes a session leader (reaper mode, #557: never otherwise) and
  * execs. An exec failure travels back as an errno over a close-on-exec pipe, so "not found" and
@@ -139,10 +139,10 @@ int rk_command_run(const struct rk_command_opts *o)
 	if (rk_lookpath(o->argv[0], path, sizeof(path)) < 0) {
 		rk_error("command [%s] exited: exec: \"%s\": executable file not found in $PATH",
 			 cmdtext, o->argv[0]);
+		free(cmdtext);
 		return 1;
 	}
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, NULL);
+	sigfillset(&all); /* already blocked by the caller: read them all from here on */
 	sfd = signalfd(-1, &all, SFD_CLOEXEC);
 	if (sfd < 0 || pipe2(errp, O_CLOEXEC) < 0)
 		rk_die("failed to prepare the command: %s", go_strerror(errno));
