@@ -12,7 +12,7 @@ if [ ! -d build-fuzz ]; then
 fi
 meson compile -C build-fuzz >/dev/null || { echo "fuzz build: FAIL"; exit 1; }
 rc=0
-for t in subid options; do
+for t in $(sed -n "s/^  'fuzz_\\(.*\\)',\$/\\1/p" tests/fuzz/meson.build); do
 	work=$(mktemp -d)
 	cp -r "tests/fuzz/corpus/$t/." "$work/"
 	if build-fuzz/tests/fuzz/fuzz_$t -max_total_time="$secs" -max_len=4096 \
