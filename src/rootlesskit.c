@@ -38,6 +38,8 @@ int main(int argc, char **argv)
 {
 	struct rk_config cfg;
 	struct rk_strv warnings = {0};
+	struct rk_choice choice;
+	struct rk_err verr;
 	char err[4096];
 	int code;
 
@@ -60,15 +62,15 @@ int main(int argc, char **argv)
 		printf("rootlesskit version %s\n", RK_VERSION), code = 0;
 	else if (cfg.command_argc < 1)
 		rk_error("no command specified"), code = 1;
-	else if (rk_config_validate(&cfg, &warnings, err, sizeof(err)) < 0) {
+	else if (rk_config_validate(&cfg, &choice, &warnings, &verr) < 0) {
 		for (size_t i = 0; i < warnings.n; i++)
 			rk_warn("%s", warnings.v[i]);
-		rk_error("%s", err);
+		rk_error("%s", verr.msg);
 		code = 1;
 	} else {
 		for (size_t i = 0; i < warnings.n; i++)
 			rk_warn("%s", warnings.v[i]);
-		code = rk_parent_run(&cfg);
+		code = rk_parent_run(&cfg, &choice);
 	}
 	rk_strv_free(&warnings);
 	rk_config_free(&cfg);

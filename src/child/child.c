@@ -3,37 +3,92 @@
  * child.c - the child process: first process of the new namespaces (SPEC 1.2).
  *
  * Theory of operation (the parent/child handshake, seen from here): the child is cloned with
- * every namespace at once, so it already holds all capabilities in its user namespace, but
- * its IDs are unmapped. It arms PDEATHSIG and waits for MAPS_DONE: an EOF instead means the
- * parent died before or while we armed it, and we leave. With the maps written it becomes
- * root (uid/gid 0, no supplementary groups), sets mount propagation, mounts /proc for a new
- * PID namespace and copies up directories, then reports CHILD_READY. It starts the command
- * only on START, which the parent sends after child_pid exists, so a command can rely on the
- * state directory being complete.
+ * every namespace at once, so it already holds all capabilities in its user namespace, but its
+ * IDs are unmapped. It arms PDEATHSIG and waits for MAPS_DONE: an EOF instead means the parent
+ * died before or while we armed it, and we leave. With the maps written it becomes root
+ * (uid/gid 0, no supplementary groups), sets mount propagation, mounts /proc for a new PID
+ * namespace, makes the detached netns, brings lo up and lets the network driver prepare (the
+ * tap for slirp4netns), then reports CHILD_READY. While the parent starts the network helper,
+ * the child copies up directories and remounts /sys. On NET_CONFIG it configures the network
+ * (DHCP for lxc-user-nic, netlink for the interface, resolv.conf and hosts) and answers
+ * NET_DONE with what it configured. It starts the command only on START, which the parent
+ * sends after child_pid exists, so a command can rely on the state directory being complete.
+ *
+ * Every wait is the child's event loop: the channel to the parent, and from the end of the
+ * set-up on a signalfd (signals are forwarded to the command) and whatever a driver registered
+ * (the DHCP renewal timer). During the set-up signals keep their default dispositions, so a
+ * Ctrl-C or a SIGTERM forwarded by the parent ends a slow set-up.
  */
 #include "child/child.h"
-#include "util/goparse.h"
 #include "cli/validate.h"
+#include "net/net.h"
+#include "util/fsutil.h"
+#include "util/goparse.h"
 #include "util/log.h"
+#include "util/loop.h"
 #include "util/msg.h"
 
 #include <errno.h>
 #include <grp.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
-static void rk_child_expect(int sock, enum rk_msg_type type, struct rk_msg *m)
-{
-	int rc = rk_msg_recv(sock, m);
+struct rk_child {
+	const struct rk_child_args *a;
+	struct rk_loop *loop;
+	struct rk_loop_src *chan;
+	bool got;	   /* a message is waiting in .msg */
+	struct rk_msg msg;
+	int chan_rc;	   /* < 0 once the channel failed (EOF: -EPIPE) */
+	struct rk_command cmd;
+};
 
-	if (rc == -EPIPE)
+static void rk_child_on_channel(struct rk_loop *loop, struct rk_loop_src *src, uint32_t events,
+				void *data)
+{
+	struct rk_child *c = data;
+	struct rk_msg m;
+	int rc = rk_msg_recv(rk_loop_src_fd(src), &m);
+
+	if (rc == -EAGAIN)
+		return;
+	if (rc < 0) {
+		c->chan_rc = rc;
+		rk_loop_del(loop, src);
+		c->chan = NULL;
+		return;
+	}
+	if (c->got) { /* nobody asked for it: the parent does not speak out of turn */
+		c->chan_rc = -EPROTO;
+		return;
+	}
+	c->msg = m;
+	c->got = true;
+}
+
+/* Run the loop until the parent's message of @type arrives; die on anything else. */
+static void rk_child_expect(struct rk_child *c, enum rk_msg_type type, struct rk_msg *m)
+{
+	while (!c->got && c->chan_rc == 0)
+		if (rk_loop_run_once(c->loop, -1) < 0)
+			rk_die("event loop: %s", go_strerror(errno));
+	if (c->chan_rc == -EPIPE)
 		_exit(1); /* the parent died: nobody is left to report to */
-	if (rc < 0 || m->type != (uint32_t)type)
+	if (c->chan_rc < 0 || c->msg.type != (uint16_t)type)
 		rk_die("parent<->child channel: unexpected message (%s)",
-		       rc < 0 ? go_strerror(-rc) : "wrong type");
+		       c->chan_rc < 0 ? go_strerror(-c->chan_rc) : "wrong type");
+	*m = c->msg;
+	c->got = false;
+}
+
+static void rk_child_send(struct rk_child *c, const struct rk_msg *m)
+{
+	if (rk_msg_send(c->a->sock, m) < 0)
+		_exit(1); /* the parent died */
 }
 
 static void rk_child_become_root(bool setgroups_ok)
@@ -48,11 +103,6 @@ static void rk_child_become_root(bool setgroups_ok)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
 
-/*
- * During set-up the child keeps default dispositions, so a Ctrl-C or a SIGTERM forwarded by the
- * parent ends a slow set-up (a big copy-up) instead of waiting for the command. From READY on,
- * everything is blocked again and queued for the command.
- */
 static void rk_child_signals(bool block)
 {
 	sigset_t all;
@@ -61,39 +111,112 @@ static void rk_child_signals(bool block)
 	sigprocmask(block ? SIG_BLOCK : SIG_UNBLOCK, &all, NULL);
 }
 
+static bool rk_child_etc_copied(const struct rk_config *cfg)
+{
+	char clean[PATH_MAX];
+
+	for (size_t i = 0; i < cfg->copy_up.n; i++)
+		if (rk_path_clean(cfg->copy_up.v[i], clean, sizeof(clean)) == 0 &&
+		    !strcmp(clean, "/etc"))
+			return true;
+	return false;
+}
+
+static void rk_child_on_signal(struct rk_loop *loop, const struct signalfd_siginfo *si,
+			       void *data)
+{
+	struct rk_child *c = data;
+
+	rk_command_on_signal(&c->cmd, (int)si->ssi_signo);
+}
+
+/* Up to CHILD_READY: credentials, mounts that must precede the network, the netns. */
+static void rk_child_early(struct rk_child *c, struct rk_net_child_env *env)
+{
+	const struct rk_config *cfg = c->a->cfg;
+	struct rk_err err;
+	struct rk_msg m;
+	int rc;
+
+	rk_child_expect(c, RK_MSG_MAPS_DONE, &m);
+	rk_child_become_root(m.value != 0);
+	if ((rc = rk_mounts_propagation(cfg->propagation)) < 0)
+		rk_die("failed to set propagation of / to %s: %s", cfg->propagation,
+		       go_strerror(-rc));
+	if (cfg->pidns)
+		rk_mounts_proc();
+	rk_err_clear(&err);
+	if (cfg->detach_netns && rk_child_netns_detach(env->state_dir, &env->nsfd, &err) < 0)
+		rk_die("%s", err.msg);
+	if (rk_child_net_prepare(c->a->choice->net, env, &err) < 0)
+		rk_die("%s", err.msg);
+	m = rk_msg_init(RK_MSG_CHILD_READY, 0);
+	rk_child_send(c, &m);
+}
+
+/* From CHILD_READY to NET_DONE: copy-up, /sys, the network. */
+static void rk_child_setup(struct rk_child *c, struct rk_net_child_env *env)
+{
+	const struct rk_config *cfg = c->a->cfg;
+	const struct rk_net_driver *ops = c->a->choice->net;
+	struct rk_err err;
+	struct rk_msg m;
+
+	rk_copyup(cfg->copy_up.v, cfg->copy_up.n);
+	rk_err_clear(&err);
+	if (ops->child_part && !cfg->detach_netns &&
+	    rk_mounts_sys(cfg->evacuate_cgroup2[0] != '\0', &err) < 0)
+		rk_die("%s", err.msg);
+	rk_child_expect(c, RK_MSG_NET_CONFIG, &m);
+	if (rk_child_net_configure(ops, env, &m.u.net, rk_child_etc_copied(cfg), &err) < 0)
+		rk_die("%s", err.msg);
+	rk_child_signals(true);
+	m.type = RK_MSG_NET_DONE;
+	m.fd = -1;
+	rk_child_send(c, &m);
+}
+
 void rk_child_main(const struct rk_child_args *a)
 {
-	const struct rk_config *cfg = a->cfg;
+	struct rk_child c = {.a = a};
+	struct rk_net_child_env env = {.cfg = a->cfg, .nsfd = -1, .state_dir = a->state_dir};
 	struct rk_msg m;
+	sigset_t all;
 	int rc;
 
 	rk_log_set_role("child ");
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	signal(SIGPIPE, SIG_IGN);
 	rk_child_signals(false);
-	rk_child_expect(a->sock, RK_MSG_MAPS_DONE, &m);
-	rk_child_become_root(m.value != 0);
+	for (int i = 0; i < a->nclose_fds; i++)
+		if (a->close_fds[i] >= 0)
+			close(a->close_fds[i]);
+	if ((rc = rk_loop_new(&c.loop)) < 0 ||
+	    (rc = rk_loop_add_fd(c.loop, a->sock, EPOLLIN, false, rk_child_on_channel, &c,
+				 &c.chan)) < 0)
+		rk_die("event loop: %s", go_strerror(-rc));
+	env.loop = c.loop;
 
-	if ((rc = rk_mounts_propagation(cfg->propagation)) < 0)
-		rk_die("failed to set propagation of / to %s: %s", cfg->propagation,
-		       go_strerror(-rc));
-	if (cfg->pidns)
-		rk_mounts_proc();
-	rk_copyup(cfg->copy_up.v, cfg->copy_up.n);
+	rk_child_early(&c, &env);
+	rk_child_setup(&c, &env);
+	rk_child_expect(&c, RK_MSG_START, &m);
 
-	rk_child_signals(true);
-	if (rk_msg_send(a->sock, RK_MSG_CHILD_READY, 0) < 0)
-		_exit(1);
-	rk_child_expect(a->sock, RK_MSG_START, &m);
-	close(a->sock);
-
+	/* every signal is blocked now: read them from here on and pass them to the command */
+	sigfillset(&all);
+	if ((rc = rk_loop_add_signals(c.loop, &all, rk_child_on_signal, &c, NULL)) < 0)
+		rk_die("signalfd: %s", go_strerror(-rc));
 	struct rk_command_opts o = {
-	    .argv = cfg->command,
-	    .reaper = rk_reaper_enabled(cfg),
+	    .argv = a->cfg->command,
+	    .reaper = rk_reaper_enabled(a->cfg),
 	    .listen_fds = a->listen_fds,
 	    .set_listen_pid = a->set_listen_pid,
 	};
-	rc = rk_command_run(&o);
+	if ((rc = rk_command_start(&o, &c.cmd)) > 0) {
+		fflush(NULL);
+		_exit(rc);
+	}
+	rk_loop_run_until(c.loop, &c.cmd.done, -1);
+	rc = rk_command_finish(&c.cmd);
 	fflush(NULL);
 	_exit(rc);
 }

@@ -2,15 +2,15 @@
 /*
  * command.c - starting, supervising and reporting the user's command (SPEC 5.1, 5.4-5.7).
  *
- * Theory of operation: the child has blocked every signal since it reported ready (child.c),
- * so nothing is lost before the command starts: signals that arrived early are read from a
- * signalfd after the fork and forwarded then. The command process resets every
+ * Theory of operation: the child has blocked every signal since its set-up ended (child.c)
+ * and reads them from a signalfd in its event loop, so nothing is lost before the command
+ * starts: signals that arrived early are forwarded once it runs. The command process resets every
  * disposition and the mask to the defaults, marks every fd above the socket-activation ones
  * close-on-exec, optionally becomes a session leader (reaper mode, #557: never otherwise) and
  * execs. An exec failure travels back as an errno over a close-on-exec pipe, so "not found" and
- * "permission denied" are reported with Go's words. The child then loops on the signalfd:
- * SIGCHLD reaps (every orphan with the reaper, only the command without), anything else is
- * kill()ed on to the command.
+ * "permission denied" are reported with Go's words. The child's loop then hands every signal
+ * to rk_command_on_signal(): SIGCHLD reaps (every orphan with the reaper, only the command
+ * without), anything else is kill()ed on to the command.
  */
 #include "child/child.h"
 #include "util/goparse.h"
@@ -45,17 +45,12 @@ static char *rk_command_text(char **argv)
 __attribute__((noreturn)) static void rk_command_exec(const struct rk_command_opts *o,
 						      const char *path, int errfd)
 {
-	struct sigaction sa = {.sa_handler = SIG_DFL};
-	sigset_t none;
 	int e;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (o->reaper)
 		setsid();
-	for (int sig = 1; sig < _NSIG; sig++)
-		sigaction(sig, &sa, NULL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	rk_exec_prepare(); /* default signals, empty mask, the caller's RLIMIT_NOFILE */
 	if (o->set_listen_pid) {
 		char pid[16];
 		snprintf(pid, sizeof(pid), "%d", (int)getpid());
@@ -108,64 +103,61 @@ static bool rk_command_reap(pid_t cmd, bool reaper, int *status)
 	return done;
 }
 
-static int rk_command_supervise(pid_t cmd, bool reaper, int sfd, int *status)
+int rk_command_start(const struct rk_command_opts *o, struct rk_command *c)
 {
-	struct signalfd_siginfo si;
+	char path[PATH_MAX];
+	int errp[2], e;
 
-	for (;;) {
-		ssize_t n = read(sfd, &si, sizeof(si));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n != (ssize_t)sizeof(si))
-			return -EIO;
-		if (si.ssi_signo == SIGCHLD) {
-			if (rk_command_reap(cmd, reaper, status))
-				return 0;
-		} else if (si.ssi_signo != SIGPIPE && si.ssi_signo != SIGURG) {
-			kill(cmd, (int)si.ssi_signo);
-		}
-	}
-}
-
-int rk_command_run(const struct rk_command_opts *o)
-{
-	char path[PATH_MAX], *cmdtext = rk_command_text(o->argv);
-	sigset_t all;
-	int errp[2], sfd, status = 0, e;
-	pid_t cmd;
-
-	if (!cmdtext)
+	memset(c, 0, sizeof(*c));
+	c->pid = -1;
+	c->reaper = o->reaper;
+	c->text = rk_command_text(o->argv);
+	if (!c->text)
 		rk_die("out of memory");
 	if (rk_lookpath(o->argv[0], path, sizeof(path)) < 0) {
 		rk_error("command [%s] exited: exec: \"%s\": executable file not found in $PATH",
-			 cmdtext, o->argv[0]);
-		free(cmdtext);
+			 c->text, o->argv[0]);
 		return 1;
 	}
-	sigfillset(&all); /* already blocked by the caller: read them all from here on */
-	sfd = signalfd(-1, &all, SFD_CLOEXEC);
-	if (sfd < 0 || pipe2(errp, O_CLOEXEC) < 0)
+	if (pipe2(errp, O_CLOEXEC) < 0)
 		rk_die("failed to prepare the command: %s", go_strerror(errno));
 	fflush(NULL);
-	cmd = fork();
-	if (cmd < 0)
+	c->pid = fork();
+	if (c->pid < 0)
 		rk_die("fork: %s", go_strerror(errno));
-	if (cmd == 0)
+	if (c->pid == 0)
 		rk_command_exec(o, path, errp[1]);
 	close(errp[1]);
 	e = rk_command_exec_result(errp[0]);
 	close(errp[0]);
 	if (e) {
 		char et[128];
-		waitpid(cmd, NULL, 0);
-		rk_error("command [%s] exited: fork/exec %s: %s", cmdtext, path,
+		waitpid(c->pid, NULL, 0);
+		c->pid = -1;
+		rk_error("command [%s] exited: fork/exec %s: %s", c->text, path,
 			 go_errno_text(e, et, sizeof(et)));
-		free(cmdtext);
 		return 1;
 	}
-	if (rk_command_supervise(cmd, o->reaper, sfd, &status) < 0)
-		rk_die("failed to read signals: %s", go_strerror(errno));
-	e = rk_command_report(cmdtext, status, o->reaper);
-	free(cmdtext);
-	return e;
+	return 0;
+}
+
+void rk_command_on_signal(struct rk_command *c, int sig)
+{
+	if (c->pid <= 0 || c->done)
+		return;
+	if (sig == SIGCHLD) {
+		if (rk_command_reap(c->pid, c->reaper, &c->status))
+			c->done = true;
+	} else if (sig != SIGPIPE && sig != SIGURG) {
+		kill(c->pid, sig);
+	}
+}
+
+int rk_command_finish(struct rk_command *c)
+{
+	int code = rk_command_report(c->text, c->status, c->reaper);
+
+	free(c->text);
+	c->text = NULL;
+	return code;
 }

@@ -7,7 +7,10 @@
  */
 #include "cli/help.h"
 #include "cli/options.h"
+#include "net/net.h"
+#include "port/port.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "rk_version.h"
@@ -59,9 +62,26 @@ static void rk_help_names(const struct rk_option *o, char *buf, size_t len)
 		snprintf(buf, len, "%s", one);
 }
 
+/* The usage text; the driver lists come from the driver tables (built drivers only). */
+static const char *rk_help_usage(const struct rk_option *o, char *buf, size_t len)
+{
+	char list[256];
+
+	if (!strcmp(o->name, "net")) {
+		snprintf(buf, len, "network driver [%s]", rk_net_driver_list(list, sizeof(list)));
+		return buf;
+	}
+	if (!strcmp(o->name, "port-driver")) {
+		snprintf(buf, len, "port driver for non-host network. [%s]",
+			 rk_port_driver_list(list, sizeof(list)));
+		return buf;
+	}
+	return o->usage;
+}
+
 void rk_help_print(FILE *f)
 {
-	char names[256];
+	char names[256], usage[512];
 	size_t width = 0;
 	const char *cat = NULL;
 
@@ -78,7 +98,7 @@ void rk_help_print(FILE *f)
 			cat = o->category;
 		}
 		rk_help_names(o, names, sizeof(names));
-		fprintf(f, "    %-*s  %s", (int)width, names, o->usage);
+		fprintf(f, "    %-*s  %s", (int)width, names, rk_help_usage(o, usage, sizeof(usage)));
 		if (o->default_text)
 			fprintf(f, " (default: %s)", o->default_text);
 		fputc('\n', f);

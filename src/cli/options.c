@@ -32,7 +32,7 @@ const struct rk_option rk_options[] = {
     {"cidr", NULL, RK_OPT_STRING, O(cidr), "Network",
      "CIDR for slirp4netns and pasta networks (default: 10.0.2.0/24)", NULL},
     {"detach-netns", NULL, RK_OPT_BOOL, O(detach_netns), "Network",
-     "detach network namespaces (not built in yet)", "false"},
+     "detach network namespaces", "false"},
     {"disable-host-loopback", NULL, RK_OPT_BOOL, O(disable_host_loopback), "Network",
      "prohibit connecting to 127.0.0.1:* on the host namespace", "false"},
     {"ifname", NULL, RK_OPT_STRING, O(ifname), "Network",

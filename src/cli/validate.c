@@ -3,7 +3,10 @@
  * validate.c - configuration checks in upstream's order (see validate.h).
  */
 #include "cli/validate.h"
+#include "net/net.h"
+#include "port/port.h"
 #include "util/fsutil.h"
+#include "util/portspec.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,32 +18,6 @@
 #include <sys/mount.h>
 
 #define RK_MTU_MAX 65521
-
-static const char *const rk_known_nets[] = {
-    "host", "none", "pasta", "slirp4netns", "vpnkit", "lxc-user-nic", "gvisor-tap-vsock"};
-static const char *const rk_known_ports[] = {"none", "implicit", "builtin", "slirp4netns",
-					     "gvisor-tap-vsock"};
-
-static bool rk_in(const char *s, const char *const *set, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(s, set[i]))
-			return true;
-	return false;
-}
-
-static bool rk_built(const char *name, const char *list)
-{
-	size_t l = strlen(name);
-
-	for (const char *p = list; *p;) {
-		const char *e = strchrnul(p, ' ');
-		if ((size_t)(e - p) == l && !strncmp(p, name, l))
-			return true;
-		p = *e ? e + 1 : e;
-	}
-	return false;
-}
 
 unsigned long rk_propagation_flags(const char *v)
 {
@@ -93,21 +70,19 @@ int rk_reaper_enabled(const struct rk_config *cfg)
 	return !strcmp(cfg->reaper, "true");
 }
 
-#define FAIL(...)                                                                                  \
-	do {                                                                                       \
-		snprintf(err, errlen, __VA_ARGS__);                                                \
-		return -EINVAL;                                                                    \
-	} while (0)
+#define FAIL(...) return rk_err_set(err, EINVAL, __VA_ARGS__)
 #define WARN(...)                                                                                  \
 	do {                                                                                       \
 		if (warnings)                                                                      \
 			rk_strv_addf(warnings, __VA_ARGS__);                                       \
 	} while (0)
 
-static int rk_validate_net(const struct rk_config *cfg, struct rk_strv *warnings, char *err,
-			   size_t errlen)
+static int rk_validate_net(const struct rk_config *cfg, struct rk_choice *out,
+			   struct rk_strv *warnings, struct rk_err *err)
 {
+	const struct rk_net_driver *d;
 	const char *net = cfg->net;
+	int rc;
 
 	if (cfg->ipv6) {
 		WARN("ipv6 is experimental");
@@ -118,39 +93,40 @@ static int rk_validate_net(const struct rk_config *cfg, struct rk_strv *warnings
 		WARN("specifying --disable-host-loopback is highly recommended to prohibit "
 		     "connecting to 127.0.0.1:* on the host namespace (requires pasta, "
 		     "slirp4netns, or VPNKit)");
-	if (!rk_in(net, rk_known_nets, sizeof(rk_known_nets) / sizeof(rk_known_nets[0])))
+	if (!(d = rk_net_driver_find(net)))
 		FAIL("unknown network mode: %s", net);
-	if (!rk_built(net, RK_NET_DRIVERS_BUILT))
-		FAIL("network driver \"%s\" is not built in (built-in drivers: %s)", net,
-		     RK_NET_DRIVERS_BUILT);
-	/* host (and, later, none) */
-	if (cfg->mtu != 0)
-		WARN("unsupported mtu for --net=%s: %lld", net, (long long)cfg->mtu);
-	if (cfg->cidr[0])
-		FAIL("custom cidr is not supported for --net=%s", net);
-	if (cfg->ifname[0])
-		FAIL("ifname cannot be specified for --net=%s", net);
-	if (cfg->detach_netns)
-		FAIL("--detach-netns is not built in yet (it needs a network driver other than "
-		     "host)");
+	if (d->validate && (rc = d->validate(cfg, warnings, err)) < 0)
+		return rc;
+	if (!d->built)
+		FAIL("%s", d->why_not);
+	out->net = d;
 	return 0;
 }
 
-static int rk_validate_port(const struct rk_config *cfg, char *err, size_t errlen)
+static int rk_validate_port(const struct rk_config *cfg, struct rk_choice *out,
+			    struct rk_err *err)
 {
-	const char *pd = cfg->port_driver;
+	const struct rk_port_driver *d = rk_port_driver_find(cfg->port_driver);
+	struct rk_port_spec spec;
+	int rc;
 
-	if (!rk_in(pd, rk_known_ports, sizeof(rk_known_ports) / sizeof(rk_known_ports[0])))
-		FAIL("unknown port driver: %s", pd);
-	if (!rk_built(pd, RK_PORT_DRIVERS_BUILT))
-		FAIL("port driver \"%s\" is not built in (built-in port drivers: %s)", pd,
-		     RK_PORT_DRIVERS_BUILT);
-	if (!strcmp(pd, "none") && cfg->publish.n > 0)
-		FAIL("port driver \"none\" does not support publishing ports");
+	if (!d)
+		FAIL("unknown port driver: %s", cfg->port_driver);
+	if (d->validate && (rc = d->validate(cfg, err)) < 0)
+		return rc;
+	if (!d->built)
+		FAIL("port driver \"%s\" is not built in yet (built-in port drivers: %s)", d->name,
+		     rk_port_driver_list((char[128]){0}, 128));
+	for (size_t i = 0; i < cfg->publish.n; i++) {
+		if ((rc = rk_portspec_parse(cfg->publish.v[i], &spec, err)) < 0 ||
+		    (rc = rk_portspec_validate(&spec, err)) < 0)
+			return rc;
+	}
+	out->port = d;
 	return 0;
 }
 
-static int rk_validate_process(const struct rk_config *cfg, char *err, size_t errlen)
+static int rk_validate_process(const struct rk_config *cfg, struct rk_err *err)
 {
 	if (strcmp(cfg->reaper, "auto") && strcmp(cfg->reaper, "true") &&
 	    strcmp(cfg->reaper, "false"))
@@ -168,8 +144,8 @@ static int rk_validate_process(const struct rk_config *cfg, char *err, size_t er
 	return 0;
 }
 
-static int rk_validate_mounts(const struct rk_config *cfg, struct rk_strv *warnings, char *err,
-			      size_t errlen)
+static int rk_validate_mounts(const struct rk_config *cfg, struct rk_strv *warnings,
+			      struct rk_err *err)
 {
 	char clean[PATH_MAX];
 
@@ -196,11 +172,12 @@ static int rk_validate_mounts(const struct rk_config *cfg, struct rk_strv *warni
 	return 0;
 }
 
-int rk_config_validate(const struct rk_config *cfg, struct rk_strv *warnings, char *err,
-		       size_t errlen)
+int rk_config_validate(const struct rk_config *cfg, struct rk_choice *out,
+		       struct rk_strv *warnings, struct rk_err *err)
 {
 	int rc;
 
+	memset(out, 0, sizeof(*out));
 	if (cfg->evacuate_cgroup2[0] && !cfg->cgroupns)
 		FAIL("evacuate-cgroup2 requires --cgroupns");
 	if (cfg->evacuate_cgroup2[0] && !cfg->pidns)
@@ -216,11 +193,13 @@ int rk_config_validate(const struct rk_config *cfg, struct rk_strv *warnings, ch
 	}
 	if (strchr(cfg->ifname, '/'))
 		FAIL("ifname must not contain \"/\"");
-	if ((rc = rk_validate_net(cfg, warnings, err, errlen)) < 0)
+	if ((rc = rk_validate_net(cfg, out, warnings, err)) < 0)
 		return rc;
-	if ((rc = rk_validate_port(cfg, err, errlen)) < 0)
+	if (strlen(cfg->ifname) >= 16)
+		FAIL("ifname must be shorter than 16 bytes, got %s", cfg->ifname);
+	if ((rc = rk_validate_port(cfg, out, err)) < 0)
 		return rc;
-	if ((rc = rk_validate_process(cfg, err, errlen)) < 0)
+	if ((rc = rk_validate_process(cfg, err)) < 0)
 		return rc;
-	return rk_validate_mounts(cfg, warnings, err, errlen);
+	return rk_validate_mounts(cfg, warnings, err);
 }

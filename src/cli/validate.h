@@ -12,19 +12,25 @@
 #include <stddef.h>
 
 #include "cli/options.h"
+#include "util/err.h"
 #include "util/strv.h"
 
-/* Drivers built into this binary. */
-#define RK_NET_DRIVERS_BUILT  "host"
-#define RK_PORT_DRIVERS_BUILT "none"
+struct rk_net_driver;
+struct rk_port_driver;
+
+/* What validation decided: the drivers of this run, from the driver tables. */
+struct rk_choice {
+	const struct rk_net_driver *net;
+	const struct rk_port_driver *port;
+};
 
 /**
- * rk_config_validate - validate @cfg.
+ * rk_config_validate - validate @cfg and pick its drivers into @out.
  * @warnings: receives warning texts (may be NULL).
  * Return: 0, or -EINVAL with the error text in @err.
  */
-int rk_config_validate(const struct rk_config *cfg, struct rk_strv *warnings, char *err,
-		       size_t errlen);
+int rk_config_validate(const struct rk_config *cfg, struct rk_choice *out,
+		       struct rk_strv *warnings, struct rk_err *err);
 
 /** rk_reaper_enabled - whether the reaper runs, from --reaper and --pidns (validated cfg). */
 int rk_reaper_enabled(const struct rk_config *cfg);

@@ -2,26 +2,35 @@
 /*
  * parent.c - the parent process (SPEC 1.1).
  *
- * Theory of operation: the parent blocks every signal it forwards and reads them from a
- * signalfd, so no handler ever runs and no signal is lost. It clones the child with all
- * requested namespaces at once (CLONE_NEWUSER first in the kernel's order, so the child owns
- * the others) and talks to it over a SOCK_SEQPACKET pair:
+ * Theory of operation: the parent blocks every signal and reads them from a signalfd in its
+ * event loop (util/loop.c), so no handler ever runs and no signal is lost. It clones the child
+ * with all requested namespaces at once (CLONE_NEWUSER first in the kernel's order, so the
+ * child owns the others) and talks to it over a SOCK_SEQPACKET pair (util/msg.h):
  *
  *   parent                                   child
  *   clone --------------------------------->  arm PDEATHSIG, wait
- *   newuidmap/newgidmap, MAPS_DONE -------->  become root, propagation, /proc, copy-up
+ *   newuidmap/newgidmap, MAPS_DONE -------->  become root, propagation, /proc, detached netns,
+ *                                             lo up, the driver's prepare (tap)
  *                          <--------------   CHILD_READY
- *   evacuate cgroup2, write child_pid
+ *   evacuate cgroup2, start the network       copy-up, /sys
+ *   driver (slirp4netns, pasta, ...)
+ *   NET_CONFIG ---------------------------->  DHCP, interface, resolv.conf, hosts, /etc binds
+ *                          <--------------   NET_DONE (what was configured)
+ *   write child_pid
  *   START --------------------------------->  start the command, forward signals, wait
- *   forward signals, wait for the child       exit with the command's status
- *   remove the state dir, exit with the child's status
+ *   forward signals, watch helpers            exit with the command's status
+ *   stop the driver, remove the state dir, exit with the child's status
  *
- * Every exit path after the state dir exists removes it. An EOF on the channel means the
- * child died (it has printed why); the parent then reaps it and reports its status.
+ * The loop holds the signalfd, the channel, a pidfd for the child and one for each helper a
+ * driver starts; waiting for anything means running the loop until a flag is set, so every
+ * wait also forwards signals and notices a dead child or helper. The child's exit, seen through
+ * its pidfd, ends every wait. An EOF on the channel means the child died (it has printed why);
+ * the parent then reports its status. Every exit path after the state dir exists removes it.
  */
 #include "parent/parent.h"
 #include "child/child.h"
 #include "cli/validate.h"
+#include "net/net.h"
 #include "parent/cgroup.h"
 #include "parent/idmap.h"
 #include "parent/preflight.h"
@@ -29,18 +38,18 @@
 #include "util/fsutil.h"
 #include "util/goparse.h"
 #include "util/log.h"
+#include "util/loop.h"
 #include "util/msg.h"
 #include "util/proc.h"
 #include "util/signames.h"
 
 #include <errno.h>
-#include <poll.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -48,12 +57,20 @@
 
 struct rk_parent {
 	const struct rk_config *cfg;
+	const struct rk_choice *choice;
 	struct rk_statedir sd;
-	int sfd;
+	struct rk_loop *loop;
+	struct rk_net net;
 	int sock;
 	pid_t child;
+	bool child_exited; /* seen through its pidfd; .child_status holds its wait status */
+	int child_status;
+	bool got;	   /* a message from the child is waiting in .msg */
+	struct rk_msg msg;
+	int chan_rc;	   /* < 0 once the channel failed (EOF: -EPIPE) */
 	int listen_fds;
 	bool set_listen_pid;
+	char netns_path[PATH_MAX];
 };
 
 /* LISTEN_PID/LISTEN_FDS (SPEC 5.7): how many fds to pass, and whether LISTEN_PID is ours. */
@@ -108,6 +125,7 @@ static int rk_parent_spawn(struct rk_parent *p)
 	flags |= cfg->cgroupns ? CLONE_NEWCGROUP : 0;
 	flags |= cfg->utsns ? CLONE_NEWUTS : 0;
 	flags |= cfg->ipcns ? CLONE_NEWIPC : 0;
+	flags |= p->choice->net->new_netns && !cfg->detach_netns ? CLONE_NEWNET : 0;
 	fflush(NULL);
 	/* fork-like clone: a NULL stack means the child runs on a copy of ours */
 	pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
@@ -118,14 +136,17 @@ static int rk_parent_spawn(struct rk_parent *p)
 		return -e;
 	}
 	if (pid == 0) {
+		const int close_fds[] = {sp[0], p->sd.dirfd, p->sd.lockfd};
 		struct rk_child_args a = {
 		    .cfg = cfg,
+		    .choice = p->choice,
+		    .state_dir = p->sd.path,
 		    .sock = sp[1],
 		    .listen_fds = p->listen_fds,
 		    .set_listen_pid = p->set_listen_pid,
+		    .close_fds = close_fds,
+		    .nclose_fds = 3,
 		};
-		close(sp[0]);
-		close(p->sfd);
 		rk_child_main(&a);
 	}
 	close(sp[1]);
@@ -135,61 +156,70 @@ static int rk_parent_spawn(struct rk_parent *p)
 	return 0;
 }
 
-static void rk_parent_forward(const struct rk_parent *p, const struct signalfd_siginfo *si)
+static void rk_parent_on_signal(struct rk_loop *loop, const struct signalfd_siginfo *si,
+				void *data)
 {
+	const struct rk_parent *p = data;
 	int sig = (int)si->ssi_signo;
 
-	if (sig == SIGCHLD || sig == SIGPIPE || sig == SIGURG)
+	if (sig == SIGCHLD || sig == SIGPIPE || sig == SIGURG || p->child_exited)
 		return;
 	rk_debug("forwarding signal %d to the child", sig);
 	kill(p->child, sig);
 }
 
-/* Wait for CHILD_READY, forwarding signals meanwhile. Return: 0, -EPIPE if the child died. */
-static int rk_parent_wait_ready(struct rk_parent *p)
+static void rk_parent_on_child_exit(struct rk_loop *loop, struct rk_loop_src *src, pid_t pid,
+				    int status, void *data)
 {
-	struct pollfd fds[2] = {{.fd = p->sfd, .events = POLLIN},
-				{.fd = p->sock, .events = POLLIN}};
-	struct signalfd_siginfo si;
-	struct rk_msg m;
+	struct rk_parent *p = data;
 
-	for (;;) {
-		if (poll(fds, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if ((fds[0].revents & POLLIN) && read(p->sfd, &si, sizeof(si)) == sizeof(si))
-			rk_parent_forward(p, &si);
-		if (fds[1].revents) {
-			int rc = rk_msg_recv(p->sock, &m);
-			if (rc < 0)
-				return rc;
-			if (m.type == RK_MSG_CHILD_READY)
-				return 0;
-			return -EPROTO;
-		}
-	}
+	p->child_exited = true;
+	p->child_status = status;
 }
 
-/* Forward signals until the child exits; return its wait status. */
-static int rk_parent_wait_child(struct rk_parent *p)
+static void rk_parent_on_channel(struct rk_loop *loop, struct rk_loop_src *src, uint32_t events,
+				 void *data)
 {
-	struct signalfd_siginfo si;
-	int status;
+	struct rk_parent *p = data;
+	struct rk_msg m;
+	int rc = rk_msg_recv(p->sock, &m);
 
-	for (;;) {
-		pid_t r = waitpid(p->child, &status, WNOHANG);
-		if (r == p->child)
-			return status;
-		if (r < 0 && errno != EINTR)
-			return -errno;
-		ssize_t n = read(p->sfd, &si, sizeof(si));
-		if (n == (ssize_t)sizeof(si))
-			rk_parent_forward(p, &si);
-		else if (n < 0 && errno != EINTR)
-			return -errno;
+	if (rc == -EAGAIN)
+		return;
+	if (rc < 0 || p->got) {
+		/* EOF (the child died), a malformed message, or one nobody asked for */
+		p->chan_rc = rc < 0 ? rc : -EPROTO;
+		if (rc >= 0 && m.fd >= 0)
+			close(m.fd);
+		rk_loop_del(loop, src);
+		return;
 	}
+	p->msg = m;
+	p->got = true;
+}
+
+/*
+ * Wait for the child's message of @type. Return: 0; -EPIPE if the child died (its status
+ * tells why); -EPROTO with a message printed if it said something else.
+ */
+static int rk_parent_expect(struct rk_parent *p, enum rk_msg_type type, struct rk_msg *m)
+{
+	int rc;
+
+	while (!p->got && p->chan_rc == 0 && !p->child_exited)
+		if ((rc = rk_loop_run_once(p->loop, -1)) < 0)
+			return rc;
+	if (!p->got)
+		return p->chan_rc == -EPROTO ? (rk_error("parent<->child channel: protocol error"),
+						-EPROTO)
+					     : -EPIPE;
+	p->got = false;
+	if (p->msg.type != (uint16_t)type) {
+		rk_error("parent<->child channel: unexpected message %u", p->msg.type);
+		return -EPROTO;
+	}
+	*m = p->msg;
+	return 0;
 }
 
 static int rk_parent_exit_code(int status)
@@ -197,7 +227,7 @@ static int rk_parent_exit_code(int status)
 	char what[128];
 
 	if (status < 0) {
-		rk_error("failed to wait for the child: %s", go_strerror(-status));
+		rk_error("failed to wait for the child: status lost");
 		return 1;
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
@@ -207,11 +237,47 @@ static int rk_parent_exit_code(int status)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 255;
 }
 
-/* Everything between the child's creation and START. Return: 0 or an exit code > 0. */
+/* The network driver's parent half and the child's configuration. Return: 0, 1, or -1. */
+static int rk_parent_network(struct rk_parent *p)
+{
+	struct rk_net_parent_env env = {
+	    .loop = p->loop,
+	    .child_pid = p->child,
+	    .state_dir = p->sd.path,
+	    .abort = &p->child_exited,
+	};
+	struct rk_msg m = rk_msg_init(RK_MSG_NET_CONFIG, 0);
+	struct rk_err err;
+	int rc;
+
+	if (p->cfg->detach_netns) {
+		snprintf(p->netns_path, sizeof(p->netns_path), "/proc/%d/root%s/netns",
+			 (int)p->child, p->sd.path);
+		env.netns_path = p->netns_path;
+	}
+	rk_err_clear(&err);
+	if (p->net.ops->start && (rc = p->net.ops->start(&p->net, &env, &m.u.net, &err)) < 0) {
+		if (p->child_exited)
+			return -1; /* the child's status tells */
+		rk_error("failed to setup network %s: %s", p->net.ops->name, err.msg);
+		return 1;
+	}
+	if (rk_msg_send(p->sock, &m) < 0)
+		return -1;
+	if ((rc = rk_parent_expect(p, RK_MSG_NET_DONE, &m)) < 0)
+		return rc == -EPROTO ? 1 : -1;
+	rk_debug("network: dev %s ip %s/%d gw %s dns %s mtu %d", m.u.net.dev, m.u.net.ip,
+		 m.u.net.netmask, m.u.net.gateway, m.u.net.dns[0], m.u.net.mtu);
+	return 0;
+}
+
+/* Everything between the child's creation and START. Return: 0, an exit code > 0, or -1 when
+ * the child died (its status is the exit code). */
 static int rk_parent_setup_child(struct rk_parent *p)
 {
 	char err[8192], pidstr[16];
 	bool setgroups_ok = false;
+	struct rk_msg m;
 	int rc;
 
 	rc = rk_idmap_setup(p->child, p->cfg->subid_source, &setgroups_ok, err, sizeof(err));
@@ -219,73 +285,123 @@ static int rk_parent_setup_child(struct rk_parent *p)
 		rk_error("%s", err);
 		return 1;
 	}
-	if (rk_msg_send(p->sock, RK_MSG_MAPS_DONE, setgroups_ok) < 0)
+	if (rk_msg_send_simple(p->sock, RK_MSG_MAPS_DONE, setgroups_ok) < 0)
 		return -1; /* the child died: its status tells */
-	if (rk_parent_wait_ready(p) < 0)
-		return -1;
+	if ((rc = rk_parent_expect(p, RK_MSG_CHILD_READY, &m)) < 0)
+		return rc == -EPROTO ? 1 : -1;
 	rk_debug("the child is set up");
 	if (p->cfg->evacuate_cgroup2[0] &&
 	    (rc = rk_cgroup_evacuate(p->cfg->evacuate_cgroup2)) < 0) {
 		rk_error("failed to evacuate cgroup2: %s", go_strerror(-rc));
 		return 1;
 	}
+	if ((rc = rk_parent_network(p)) != 0)
+		return rc;
 	snprintf(pidstr, sizeof(pidstr), "%d", (int)p->child);
 	if ((rc = rk_statedir_write(&p->sd, "child_pid", pidstr, 0444)) < 0) {
 		rk_error("failed to write %s/child_pid: %s", p->sd.path, go_strerror(-rc));
 		return 1;
 	}
-	if (rk_msg_send(p->sock, RK_MSG_START, 0) < 0)
+	if (rk_msg_send_simple(p->sock, RK_MSG_START, 0) < 0)
 		return -1;
 	rk_debug("wrote %s/child_pid, starting the command", p->sd.path);
 	return 0;
 }
 
-static int rk_parent_block_signals(struct rk_parent *p)
+static int rk_parent_loop_setup(struct rk_parent *p)
 {
 	sigset_t all;
+	int rc;
 
 	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, NULL);
-	p->sfd = signalfd(-1, &all, SFD_CLOEXEC);
-	return p->sfd < 0 ? -errno : 0;
+	if ((rc = rk_loop_new(&p->loop)) < 0 ||
+	    (rc = rk_loop_add_signals(p->loop, &all, rk_parent_on_signal, p, NULL)) < 0)
+		return rc;
+	return 0;
 }
 
-int rk_parent_run(const struct rk_config *cfg)
+static int rk_parent_watch_child(struct rk_parent *p)
 {
-	struct rk_parent p = {.cfg = cfg, .sfd = -1, .sock = -1, .child = -1};
-	char err[4096];
-	int rc, code;
+	int rc = rk_loop_add_pid(p->loop, p->child, rk_parent_on_child_exit, p, NULL);
+
+	if (rc < 0)
+		return rc;
+	return rk_loop_add_fd(p->loop, p->sock, EPOLLIN, false, rk_parent_on_channel, p, NULL);
+}
+
+/* Wait for the child to end (it was told to start, or was killed); return its exit code. */
+static int rk_parent_wait_child(struct rk_parent *p)
+{
+	int rc = rk_loop_run_until(p->loop, &p->child_exited, -1);
+
+	if (rc < 0) {
+		rk_error("failed to wait for the child: %s", go_strerror(-rc));
+		return 1;
+	}
+	return rk_parent_exit_code(p->child_status);
+}
+
+static int rk_parent_start(struct rk_parent *p)
+{
+	int rc;
+
+	if ((rc = rk_parent_env(p)) < 0) {
+		rk_error("failed to prepare: %s", go_strerror(-rc));
+		return 1;
+	}
+	rk_debug("state dir: %s", p->sd.path);
+	/* the loop is made after the clone, so that none of its fds reach the child */
+	if ((rc = rk_parent_spawn(p)) < 0) {
+		rk_parent_clone_error(-rc);
+		return 1;
+	}
+	if ((rc = rk_parent_loop_setup(p)) < 0 || (rc = rk_parent_watch_child(p)) < 0) {
+		rk_error("failed to watch the child: %s", go_strerror(-rc));
+		kill(p->child, SIGKILL);
+		waitpid(p->child, NULL, 0);
+		return 1;
+	}
+	rc = rk_parent_setup_child(p);
+	if (rc > 0) {
+		kill(p->child, SIGKILL);
+		rk_loop_run_until(p->loop, &p->child_exited, -1);
+		return rc;
+	}
+	return rk_parent_wait_child(p);
+}
+
+int rk_parent_run(const struct rk_config *cfg, const struct rk_choice *choice)
+{
+	struct rk_parent p = {.cfg = cfg, .choice = choice, .sock = -1, .child = -1};
+	struct rk_err err;
+	char serr[4096];
+	sigset_t all;
+	int code;
 
 	rk_parent_socket_activation(&p);
 	/* inherited fds other than stdio and socket activation must not reach helpers */
 	rk_fds_cloexec_from(3 + p.listen_fds);
+	rk_rlimit_raise();
+	rk_err_clear(&err);
+	if (rk_net_probe(&p.net, choice->net, cfg, &err) < 0) {
+		rk_error("%s", err.msg);
+		rk_net_stop(&p.net);
+		return 1;
+	}
 	rk_preflight(cfg->propagation);
-	if (rk_statedir_open(cfg->state_dir, &p.sd, err, sizeof(err)) < 0) {
-		rk_error("%s", err);
+	if (rk_statedir_open(cfg->state_dir, &p.sd, serr, sizeof(serr)) < 0) {
+		rk_error("%s", serr);
+		rk_net_stop(&p.net);
 		return 1;
 	}
-	if ((rc = rk_parent_env(&p)) < 0 || (rc = rk_parent_block_signals(&p)) < 0) {
-		rk_error("failed to prepare: %s", go_strerror(-rc));
-		rk_statedir_remove(&p.sd);
-		return 1;
-	}
-	rk_debug("state dir: %s", p.sd.path);
-	if ((rc = rk_parent_spawn(&p)) < 0) {
-		rk_parent_clone_error(-rc);
-		rk_statedir_remove(&p.sd);
-		return 1;
-	}
-	code = rk_parent_setup_child(&p);
-	if (code > 0) {
-		kill(p.child, SIGKILL);
-		waitpid(p.child, NULL, 0);
-	} else {
-		close(p.sock);
-		p.sock = -1;
-		code = rk_parent_exit_code(rk_parent_wait_child(&p));
-	}
+	/* from here on signals are read from the loop's signalfd */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, NULL);
+	code = rk_parent_start(&p);
+	rk_net_stop(&p.net);
 	if (p.sock >= 0)
 		close(p.sock);
+	rk_loop_free(p.loop);
 	rk_statedir_remove(&p.sd);
 	return code;
 }

@@ -1,47 +1,207 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * msg.c - parent<->child message framing (see msg.h).
+ * msg.c - parent<->child message framing and strict decoding (see msg.h).
  */
 #include "util/msg.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
-int rk_msg_send(int fd, enum rk_msg_type type, int64_t value)
+_Static_assert(sizeof(struct rk_msg_net) == 12 + 16 + 46 * 5 + 2, "no hidden padding");
+
+struct rk_msg_hdr {
+	uint32_t magic;
+	uint16_t type;
+	uint16_t len;
+	int64_t value;
+};
+
+#define RK_MSG_WIRE_MAX (sizeof(struct rk_msg_hdr) + sizeof(struct rk_msg_net))
+#define RK_MSG_FDS_MAX	4 /* room to notice (and close) more fds than a message may carry */
+
+/* What each type carries. */
+static const struct {
+	uint16_t payload;
+	bool fd;
+} rk_msg_types[RK_MSG_TYPE_MAX] = {
+    [RK_MSG_MAPS_DONE] = {0, false},
+    [RK_MSG_CHILD_READY] = {0, false},
+    [RK_MSG_NET_CONFIG] = {sizeof(struct rk_msg_net), false},
+    [RK_MSG_NET_DONE] = {sizeof(struct rk_msg_net), false},
+    [RK_MSG_START] = {0, false},
+};
+
+struct rk_msg rk_msg_init(enum rk_msg_type type, int64_t value)
 {
-	struct rk_msg m = {.magic = RK_MSG_MAGIC, .type = (uint32_t)type, .value = value};
-	ssize_t n;
+	struct rk_msg m;
 
-	do
-		n = send(fd, &m, sizeof(m), MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	return n == (ssize_t)sizeof(m) ? 0 : -EPROTO;
+	memset(&m, 0, sizeof(m));
+	m.type = (uint16_t)type;
+	m.value = value;
+	m.fd = -1;
+	return m;
 }
 
-int rk_msg_check(const void *buf, long len, struct rk_msg *m)
+int rk_msg_encode(const struct rk_msg *m, void *buf, size_t len)
 {
-	if (len != (long)sizeof(*m))
+	struct rk_msg_hdr h = {.magic = RK_MSG_MAGIC, .type = m->type, .value = m->value};
+
+	if (m->type == 0 || m->type >= RK_MSG_TYPE_MAX)
+		return -EINVAL;
+	h.len = rk_msg_types[m->type].payload;
+	if (len < sizeof(h) + h.len)
+		return -ENOSPC;
+	memcpy(buf, &h, sizeof(h));
+	if (h.len)
+		memcpy((char *)buf + sizeof(h), &m->u, h.len);
+	return (int)(sizeof(h) + h.len);
+}
+
+int rk_msg_send(int sock, const struct rk_msg *m)
+{
+	char buf[RK_MSG_WIRE_MAX];
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov;
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	int n = rk_msg_encode(m, buf, sizeof(buf));
+	ssize_t w;
+
+	if (n < 0)
+		return n;
+	iov.iov_base = buf;
+	iov.iov_len = (size_t)n;
+	if (m->fd >= 0) {
+		struct cmsghdr *c;
+		memset(&ctl, 0, sizeof(ctl));
+		mh.msg_control = ctl.b;
+		mh.msg_controllen = sizeof(ctl.b);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &m->fd, sizeof(int));
+	}
+	do
+		w = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	while (w < 0 && errno == EINTR);
+	if (w < 0)
+		return -errno;
+	return w == n ? 0 : -EPROTO;
+}
+
+int rk_msg_send_simple(int sock, enum rk_msg_type type, int64_t value)
+{
+	struct rk_msg m = rk_msg_init(type, value);
+
+	return rk_msg_send(sock, &m);
+}
+
+static void rk_msg_close_fds(const int *fds, int nfds)
+{
+	for (int i = 0; i < nfds; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+/* A fixed char array holds a NUL-terminated string. */
+static bool rk_msg_str_ok(const char *s, size_t size)
+{
+	return memchr(s, '\0', size) != NULL;
+}
+
+static bool rk_msg_ip_ok(const char *s)
+{
+	unsigned char a[16];
+
+	if (!rk_msg_str_ok(s, RK_MSG_IPSTR))
+		return false;
+	return !s[0] || inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
+}
+
+static int rk_msg_net_check(const struct rk_msg_net *n)
+{
+	if (!rk_msg_str_ok(n->dev, sizeof(n->dev)) || strchr(n->dev, '/'))
 		return -EPROTO;
-	memcpy(m, buf, sizeof(*m));
-	if (m->magic != RK_MSG_MAGIC || m->type == 0 || m->type >= RK_MSG_TYPE_MAX)
+	if (!rk_msg_ip_ok(n->ip) || !rk_msg_ip_ok(n->gateway))
+		return -EPROTO;
+	for (int i = 0; i < RK_MSG_DNS_MAX; i++)
+		if (!rk_msg_ip_ok(n->dns[i]))
+			return -EPROTO;
+	if (n->netmask < 0 || n->netmask > 128 || n->mtu < 0 || n->mtu > 65535)
+		return -EPROTO;
+	if ((n->flags & ~RK_MSG_NET_FLAGS_ALL) || n->reserved[0] || n->reserved[1])
 		return -EPROTO;
 	return 0;
 }
 
-int rk_msg_recv(int fd, struct rk_msg *m)
+int rk_msg_decode(const void *buf, size_t len, const int *fds, int nfds, struct rk_msg *m)
 {
-	char buf[sizeof(*m) + 1];
+	struct rk_msg_hdr h;
+
+	*m = rk_msg_init(RK_MSG_MAPS_DONE, 0);
+	if (len < sizeof(h) || nfds < 0 || nfds > 1)
+		goto bad;
+	memcpy(&h, buf, sizeof(h));
+	if (h.magic != RK_MSG_MAGIC || h.type == 0 || h.type >= RK_MSG_TYPE_MAX)
+		goto bad;
+	if (h.len != rk_msg_types[h.type].payload || len != sizeof(h) + h.len)
+		goto bad;
+	if (nfds && !rk_msg_types[h.type].fd)
+		goto bad;
+	m->type = h.type;
+	m->value = h.value;
+	if (h.len)
+		memcpy(&m->u, (const char *)buf + sizeof(h), h.len);
+	if ((h.type == RK_MSG_NET_CONFIG || h.type == RK_MSG_NET_DONE) &&
+	    rk_msg_net_check(&m->u.net) < 0)
+		goto bad;
+	m->fd = nfds ? fds[0] : -1;
+	return 0;
+bad:
+	rk_msg_close_fds(fds, nfds);
+	m->fd = -1;
+	return -EPROTO;
+}
+
+int rk_msg_recv(int sock, struct rk_msg *m)
+{
+	char buf[RK_MSG_WIRE_MAX + 1];
+	union {
+		char b[CMSG_SPACE(sizeof(int) * RK_MSG_FDS_MAX)];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = ctl.b,
+			    .msg_controllen = sizeof(ctl.b)};
+	int fds[RK_MSG_FDS_MAX], nfds = 0;
 	ssize_t n;
 
 	do
-		n = recv(fd, buf, sizeof(buf), MSG_CMSG_CLOEXEC);
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return -errno;
-	if (n == 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k && nfds < RK_MSG_FDS_MAX; i++)
+			memcpy(&fds[nfds++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+	}
+	if (n == 0 && nfds == 0)
 		return -EPIPE;
-	return rk_msg_check(buf, n, m);
+	if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+		rk_msg_close_fds(fds, nfds);
+		return -EPROTO;
+	}
+	return rk_msg_decode(buf, (size_t)n, fds, nfds, m);
 }

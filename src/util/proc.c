@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -60,11 +61,42 @@ int rk_lookpath(const char *name, char *out, size_t outlen)
 	return -ENOENT;
 }
 
+static struct rlimit rk_rlimit_orig;
+static int rk_rlimit_saved;
+
+void rk_rlimit_raise(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	rk_rlimit_orig = rl;
+	rk_rlimit_saved = 1;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+void rk_exec_prepare(void)
+{
+	struct sigaction sa = {.sa_handler = SIG_DFL};
+	sigset_t none;
+
+	for (int sig = 1; sig < _NSIG; sig++)
+		sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (rk_rlimit_saved)
+		setrlimit(RLIMIT_NOFILE, &rk_rlimit_orig);
+}
+
 __attribute__((noreturn)) static void rk_run_child(char *const argv[], int wfd)
 {
 	int nul = open("/dev/null", O_RDONLY);
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	rk_exec_prepare();
 	if (nul >= 0)
 		dup2(nul, STDIN_FILENO);
 	dup2(wfd, STDOUT_FILENO);

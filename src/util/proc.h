@@ -42,4 +42,16 @@ int rk_run_start(char *const argv[], struct rk_run *r);
  */
 int rk_run_finish(struct rk_run *r, char *out, size_t outlen);
 
+/**
+ * rk_rlimit_raise - raise the soft RLIMIT_NOFILE to the hard limit (the port data path needs
+ * many fds) and remember the original, which rk_exec_prepare() restores for programs we run.
+ */
+void rk_rlimit_raise(void);
+
+/**
+ * rk_exec_prepare - in a forked process about to exec another program: default signal
+ * dispositions, an empty signal mask, the original soft RLIMIT_NOFILE.
+ */
+void rk_exec_prepare(void);
+
 #endif

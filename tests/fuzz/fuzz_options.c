@@ -16,6 +16,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *buf = malloc(size + 1), *argv[65];
 	struct rk_config cfg;
 	struct rk_strv warns = {0};
+	struct rk_choice choice;
+	struct rk_err verr;
 	char err[4096];
 	int argc = 1;
 
@@ -29,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	argv[argc] = NULL;
 	rk_config_defaults(&cfg);
 	if (rk_options_parse(argc, argv, &cfg, err, sizeof(err)) == 0)
-		rk_config_validate(&cfg, &warns, err, sizeof(err));
+		rk_config_validate(&cfg, &choice, &warns, &verr);
 	rk_strv_free(&warns);
 	rk_config_free(&cfg);
 	free(buf);

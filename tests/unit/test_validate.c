@@ -5,14 +5,18 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <cmocka.h>
 
 #include "cli/validate.h"
+#include "net/net.h"
+#include "port/port.h"
 
-static char err[1024];
+static char err[2048];
 static struct rk_strv warns;
+static struct rk_choice choice;
 
 /* Parse argv words (plus a command) and validate; return the rc. */
 static int check(int argc, ...)
@@ -33,7 +37,10 @@ static int check(int argc, ...)
 	err[0] = '\0';
 	rk_strv_free(&warns);
 	assert_int_equal(rk_options_parse(argc + 2, argv, &c, err, sizeof(err)), 0);
-	rc = rk_config_validate(&c, &warns, err, sizeof(err));
+	struct rk_err e;
+	rk_err_clear(&e);
+	rc = rk_config_validate(&c, &choice, &warns, &e);
+	snprintf(err, sizeof(err), "%s", e.msg);
 	rk_config_free(&c);
 	return rc;
 }
@@ -84,24 +91,68 @@ static void test_order_and_texts(void **state)
 		   1, "--subid-source=x");
 }
 
-static void test_not_built(void **state)
+static void test_drivers(void **state)
 {
-	const char *nets[] = {"--net=slirp4netns",  "--net=pasta", "--net=vpnkit",
-			      "--net=lxc-user-nic", "--net=none",  "--net=gvisor-tap-vsock"};
-	for (size_t i = 0; i < 6; i++) {
-		assert_int_equal(check(1, nets[i]), -EINVAL);
-		assert_non_null(strstr(err, "is not built in"));
-		assert_non_null(strstr(err, nets[i] + 6));
-	}
+	/* the table picks the drivers */
+	assert_int_equal(check(0), 0);
+	assert_string_equal(choice.net->name, "host");
+	assert_string_equal(choice.port->name, "none");
+	assert_int_equal(check(2, "--net=slirp4netns", "--disable-host-loopback"), 0);
+	assert_ptr_equal(choice.net, &rk_net_slirp4netns);
+	assert_int_equal(check(2, "--net=pasta", "--port-driver=implicit"), 0);
+	assert_ptr_equal(choice.net, &rk_net_pasta);
+	assert_string_equal(choice.port->name, "implicit");
+	assert_int_equal(check(1, "--net=none"), 0);
+	assert_int_equal(check(2, "--net=lxc-user-nic", "--ifname=veth9"), 0);
+	assert_int_equal(check(2, "--net=none", "--detach-netns"), 0);
+	assert_int_equal(check(1, "--detach-netns"), 0);
+	/* rejected: not supported, not built yet */
+	assert_int_equal(check(1, "--net=vpnkit"), -EINVAL);
+	assert_non_null(strstr(err, "vpnkit is not supported"));
+	EXPECT_ERR("custom cidr is not supported for --net=vpnkit", 2, "--net=vpnkit",
+		   "--cidr=10.0.3.0/24");
+	assert_int_equal(check(1, "--net=gvisor-tap-vsock"), -EINVAL);
+	assert_non_null(strstr(err, "not built in yet"));
+	EXPECT_ERR("--ipv6 is not supported for gvisor-tap-vsock", 2, "--net=gvisor-tap-vsock",
+		   "--ipv6");
 	const char *ports[] = {"--port-driver=builtin", "--port-driver=slirp4netns",
-			       "--port-driver=implicit", "--port-driver=gvisor-tap-vsock"};
-	for (size_t i = 0; i < 4; i++) {
-		assert_int_equal(check(1, ports[i]), -EINVAL);
-		assert_non_null(strstr(err, "is not built in"));
+			       "--port-driver=gvisor-tap-vsock"};
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(check(2, "--net=slirp4netns", ports[i]), -EINVAL);
+		assert_non_null(strstr(err, "is not built in yet"));
 		assert_non_null(strstr(err, ports[i] + 14));
 	}
-	assert_int_equal(check(1, "--detach-netns"), -EINVAL);
-	assert_non_null(strstr(err, "--detach-netns"));
+	/* SPEC 2.3 items 8 and 9 */
+	EXPECT_ERR("network \"none\" requires either port driver \"none\" or \"builtin\"", 2,
+		   "--net=none", "--port-driver=implicit");
+	EXPECT_ERR("network \"pasta\" requires port driver \"none\" or \"implicit\"", 2,
+		   "--net=pasta", "--port-driver=builtin");
+	EXPECT_ERR("port driver requires pasta network", 2, "--net=slirp4netns",
+		   "--port-driver=implicit");
+	EXPECT_ERR("port driver requires slirp4netns network", 2, "--net=lxc-user-nic",
+		   "--port-driver=slirp4netns");
+	EXPECT_ERR("port driver requires non-host network", 1, "--port-driver=builtin");
+	EXPECT_ERR("custom cidr is not supported for --net=none", 2, "--net=none",
+		   "--cidr=10.0.3.0/24");
+	EXPECT_ERR("ifname cannot be specified for --net=none", 2, "--net=none", "--ifname=x");
+	EXPECT_ERR("custom cidr is not supported for --net=lxc-user-nic", 2, "--net=lxc-user-nic",
+		   "--cidr=10.0.3.0/24");
+	EXPECT_ERR("unsupported slirp4netns-sandbox mode: \"yes\"", 2, "--net=slirp4netns",
+		   "--slirp4netns-sandbox=yes");
+	EXPECT_ERR("unsupported slirp4netns-seccomp mode: \"1\"", 2, "--net=slirp4netns",
+		   "--slirp4netns-seccomp=1");
+	EXPECT_ERR("--slirp4netns-sandbox conflicts with --detach-netns "
+		   "(https://github.com/rootless-containers/slirp4netns/issues/317)",
+		   3, "--net=slirp4netns", "--slirp4netns-sandbox=true", "--detach-netns");
+	assert_int_equal(check(3, "--net=slirp4netns", "--slirp4netns-sandbox=auto",
+			       "--detach-netns"),
+			 0);
+	assert_int_equal(check(2, "--net=slirp4netns", "--ifname=abcdefghijklmnop"), -EINVAL);
+	assert_non_null(strstr(err, "ifname must be shorter than 16 bytes"));
+	/* -p with implicit is parsed and validated */
+	assert_int_equal(check(3, "--net=pasta", "--port-driver=implicit", "-p=:8080:80/tcp"), 0);
+	assert_int_equal(check(3, "--net=pasta", "--port-driver=implicit", "-p=8080:80/tcp"),
+			 -EINVAL);
 }
 
 static void test_warnings(void **state)
@@ -114,6 +165,13 @@ static void test_warnings(void **state)
 	assert_string_equal(warns.v[1], "--ipv6 is discarded for --net=host");
 	assert_int_equal(check(1, "--propagation=bogus"), 0);
 	assert_int_equal(warns.n, 1);
+	assert_int_equal(check(1, "--net=slirp4netns"), 0);
+	assert_int_equal(warns.n, 1);
+	assert_non_null(strstr(warns.v[0], "--disable-host-loopback is highly recommended"));
+	assert_int_equal(check(2, "--net=lxc-user-nic", "--mtu=1400"), 0);
+	assert_int_equal(warns.n, 3);
+	assert_string_equal(warns.v[1], "\"lxc-user-nic\" network driver is experimental");
+	assert_string_equal(warns.v[2], "--disable-host-loopback is implicitly set for lxc-user-nic");
 }
 
 static void test_helpers(void **state)
@@ -141,7 +199,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_ok),	      cmocka_unit_test(test_order_and_texts),
-	    cmocka_unit_test(test_not_built), cmocka_unit_test(test_warnings),
+	    cmocka_unit_test(test_drivers), cmocka_unit_test(test_warnings),
 	    cmocka_unit_test(test_helpers),
 	};
 	return cmocka_run_group_tests(tests, NULL, teardown);
