@@ -39,17 +39,17 @@ int main(int argc, char **argv)
 	struct rk_config cfg;
 	struct rk_strv warnings = {0};
 	struct rk_choice choice;
-	struct rk_err verr;
-	char err[4096];
+	struct rk_err err;
 	int code;
 
 	rk_log_set_debug(false);
 	rk_config_defaults(&cfg);
-	if (rk_options_parse(argc, argv, &cfg, err, sizeof(err)) < 0) {
-		printf("Incorrect Usage: %s\n\n", err);
+	rk_err_clear(&err);
+	if (rk_options_parse(argc, argv, &cfg, &err) < 0) {
+		printf("Incorrect Usage: %s\n\n", err.msg);
 		rk_help_print(stdout);
 		fflush(stdout);
-		rk_error("%s", err);
+		rk_error("%s", err.msg);
 		rk_config_free(&cfg);
 		return 1;
 	}
@@ -62,10 +62,10 @@ int main(int argc, char **argv)
 		printf("rootlesskit version %s\n", RK_VERSION), code = 0;
 	else if (cfg.command_argc < 1)
 		rk_error("no command specified"), code = 1;
-	else if (rk_config_validate(&cfg, &choice, &warnings, &verr) < 0) {
+	else if (rk_config_validate(&cfg, &choice, &warnings, &err) < 0) {
 		for (size_t i = 0; i < warnings.n; i++)
 			rk_warn("%s", warnings.v[i]);
-		rk_error("%s", verr.msg);
+		rk_error("%s", err.msg);
 		code = 1;
 	} else {
 		for (size_t i = 0; i < warnings.n; i++)

@@ -2,6 +2,7 @@
 /*
  * options.c - the flag table and a Go-flag-compatible parser (see options.h).
  */
+#include "util/err.h"
 #include "cli/options.h"
 #include "util/goparse.h"
 
@@ -31,8 +32,8 @@ const struct rk_option rk_options[] = {
 
     {"cidr", NULL, RK_OPT_STRING, O(cidr), "Network",
      "CIDR for slirp4netns and pasta networks (default: 10.0.2.0/24)", NULL},
-    {"detach-netns", NULL, RK_OPT_BOOL, O(detach_netns), "Network",
-     "detach network namespaces", "false"},
+    {"detach-netns", NULL, RK_OPT_BOOL, O(detach_netns), "Network", "detach network namespaces",
+     "false"},
     {"disable-host-loopback", NULL, RK_OPT_BOOL, O(disable_host_loopback), "Network",
      "prohibit connecting to 127.0.0.1:* on the host namespace", "false"},
     {"ifname", NULL, RK_OPT_STRING, O(ifname), "Network",
@@ -150,7 +151,7 @@ static int rk_slice_add(struct rk_strv *sv, const char *value)
 }
 
 static int rk_option_set(const struct rk_option *o, const char *name, const char *value,
-			 struct rk_config *cfg, char *err, size_t errlen)
+			 struct rk_config *cfg, struct rk_err *err)
 {
 	char *field = (char *)cfg + o->offset;
 	char q[512];
@@ -160,9 +161,8 @@ static int rk_option_set(const struct rk_option *o, const char *name, const char
 	case RK_OPT_BOOL:
 		if (go_parse_bool(value, (bool *)field) < 0) {
 			go_quote(value, q, sizeof(q));
-			snprintf(err, errlen, "invalid boolean value %s for -%s: parse error", q,
-				 name);
-			return -EINVAL;
+			return rk_err_set(err, EINVAL,
+					  "invalid boolean value %s for -%s: parse error", q, name);
 		}
 		return 0;
 	case RK_OPT_STRING:
@@ -171,15 +171,13 @@ static int rk_option_set(const struct rk_option *o, const char *name, const char
 	case RK_OPT_INT:
 		if ((rc = go_parse_int(value, (int64_t *)field)) < 0) {
 			go_quote(value, q, sizeof(q));
-			snprintf(err, errlen, "invalid value %s for flag -%s: %s", q, name,
-				 rc == -ERANGE ? "value out of range" : "parse error");
-			return -EINVAL;
+			return rk_err_set(err, EINVAL, "invalid value %s for flag -%s: %s", q, name,
+					  rc == -ERANGE ? "value out of range" : "parse error");
 		}
 		return 0;
 	case RK_OPT_SLICE:
 		if (rk_slice_add((struct rk_strv *)field, value) < 0) {
-			snprintf(err, errlen, "out of memory");
-			return -ENOMEM;
+			return rk_err_set(err, ENOMEM, "out of memory");
 		}
 		return 0;
 	}
@@ -187,8 +185,7 @@ static int rk_option_set(const struct rk_option *o, const char *name, const char
 }
 
 /* Parse one flag at argv[*i]; advance *i. Return 1 when flags end, 0 to go on, <0 on error. */
-static int rk_parse_one(int argc, char **argv, int *i, struct rk_config *cfg, char *err,
-			size_t errlen)
+static int rk_parse_one(int argc, char **argv, int *i, struct rk_config *cfg, struct rk_err *err)
 {
 	const char *s = argv[*i], *name, *eq;
 	char namebuf[256];
@@ -205,8 +202,7 @@ static int rk_parse_one(int argc, char **argv, int *i, struct rk_config *cfg, ch
 		name = s + 2;
 	}
 	if (!*name || *name == '-' || *name == '=') {
-		snprintf(err, errlen, "bad flag syntax: %s", s);
-		return -EINVAL;
+		return rk_err_set(err, EINVAL, "bad flag syntax: %s", s);
 	}
 	(*i)++;
 	eq = strchr(name, '=');
@@ -214,26 +210,24 @@ static int rk_parse_one(int argc, char **argv, int *i, struct rk_config *cfg, ch
 	snprintf(namebuf, sizeof(namebuf), "%.*s", (int)len, name);
 	const struct rk_option *o = rk_option_find(name, len);
 	if (!o) {
-		snprintf(err, errlen, "flag provided but not defined: -%s", namebuf);
-		return -EINVAL;
+		return rk_err_set(err, EINVAL, "flag provided but not defined: -%s", namebuf);
 	}
 	if (o->type == RK_OPT_BOOL)
-		return rk_option_set(o, namebuf, eq ? eq + 1 : "true", cfg, err, errlen);
+		return rk_option_set(o, namebuf, eq ? eq + 1 : "true", cfg, err);
 	if (eq)
-		return rk_option_set(o, namebuf, eq + 1, cfg, err, errlen);
+		return rk_option_set(o, namebuf, eq + 1, cfg, err);
 	if (*i >= argc) {
-		snprintf(err, errlen, "flag needs an argument: -%s", namebuf);
-		return -EINVAL;
+		return rk_err_set(err, EINVAL, "flag needs an argument: -%s", namebuf);
 	}
-	return rk_option_set(o, namebuf, argv[(*i)++], cfg, err, errlen);
+	return rk_option_set(o, namebuf, argv[(*i)++], cfg, err);
 }
 
-int rk_options_parse(int argc, char **argv, struct rk_config *cfg, char *err, size_t errlen)
+int rk_options_parse(int argc, char **argv, struct rk_config *cfg, struct rk_err *err)
 {
 	int i = 1, rc;
 
 	while (i < argc) {
-		rc = rk_parse_one(argc, argv, &i, cfg, err, errlen);
+		rc = rk_parse_one(argc, argv, &i, cfg, err);
 		if (rc < 0)
 			return rc;
 		if (rc == 1)

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/err.h"
 #include "util/strv.h"
 
 struct rk_config {
@@ -81,6 +82,6 @@ void rk_config_free(struct rk_config *cfg);
  * rk_options_parse - parse @argv[1..] into @cfg (which must hold defaults).
  * Return: 0, or -EINVAL with Go's flag error text in @err ("flag provided but not defined: -x").
  */
-int rk_options_parse(int argc, char **argv, struct rk_config *cfg, char *err, size_t errlen);
+int rk_options_parse(int argc, char **argv, struct rk_config *cfg, struct rk_err *err);
 
 #endif

@@ -20,8 +20,11 @@
  * Without an address the reply can only reach us as a broadcast, so every request sets the
  * BOOTP broadcast flag; the socket is bound to the device (SO_BINDTODEVICE) so that neither
  * requests nor replies cross to another interface of the namespace. The kernel's reverse-path
- * filter applies to these replies: with rp_filter on and no route to the server, the kernel drops
- * them before they reach the socket (raw-socket clients do not have that limit).
+ * filter applies to these replies: with rp_filter 1 or 2 (new namespaces inherit the host's
+ * value, and Debian's default is 2) and no route to the server, the kernel drops them before
+ * they reach any UDP socket (raw-socket clients such as upstream's do not have that limit). So
+ * the caller must give the device a route first, e.g. a temporary on-link "default dev <dev>"
+ * (which passes strict and loose mode), or set conf/{all,<dev>}/rp_filter to 0.
  */
 #include "net/dhcp.h"
 
@@ -65,7 +68,6 @@ enum {
 	OPT_MASK = 1,
 	OPT_ROUTER = 3,
 	OPT_DNS = 6,
-	OPT_HOSTNAME = 12,
 	OPT_DOMAIN = 15,
 	OPT_REQUESTED_IP = 50,
 	OPT_LEASE = 51,
@@ -394,9 +396,11 @@ int rk_dhcp_new(const char *ifname, const unsigned char mac[6], struct rk_dhcp *
 
 	*out = NULL;
 	n = ifname ? strlen(ifname) : 0;
-	if (n == 0 || n >= IF_NAMESIZE || !mac)
+	if (n == 0 || n >= IF_NAMESIZE)
 		return rk_err_set(err, EINVAL, "dhcp: invalid interface name \"%s\"",
 				  ifname ? ifname : "");
+	if (!mac)
+		return rk_err_set(err, EINVAL, "dhcp on %s: no hardware address", ifname);
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return rk_err_errno(err, errno, "dhcp on %s: socket", ifname);

@@ -139,8 +139,9 @@ int rk_dhcp_start(struct rk_dhcp *d, struct rk_err *err);
 /**
  * rk_dhcp_input - the socket is readable: read what is queued (a bounded number of datagrams;
  * a level-triggered loop calls again) and advance the exchange. Datagrams that are truncated,
- * malformed, not from port 67, for another exchange or unexpected in this state are dropped
- * and counted (rk_dhcp_dropped()). When idle, datagrams are only drained.
+ * malformed, not from port 67, for another exchange, from a server other than the one
+ * requested or unexpected in this state are dropped and counted (rk_dhcp_dropped()). When
+ * idle, datagrams are only drained.
  * Return: 0 still pending (or idle), 1 bound (@lease filled, client idle again), or -errno
  * with @err set: the exchange failed (a NAK, a bad ACK, a socket error) and the client is idle.
  */

@@ -10,6 +10,7 @@
  * setgroups for the gid map as the kernel requires.
  */
 #include "parent/idmap.h"
+#include "util/err.h"
 #include "util/fsutil.h"
 #include "util/goparse.h"
 #include "util/log.h"
@@ -43,8 +44,8 @@ static void rk_user_get(struct rk_user *u)
 	snprintf(u->name, sizeof(u->name), "%s", pw ? pw->pw_name : env ? env : "");
 }
 
-static int rk_ranges_static(bool gid, const struct rk_user *u, struct rk_subid_list *out, char *err,
-			    size_t errlen)
+static int rk_ranges_static(bool gid, const struct rk_user *u, struct rk_subid_list *out,
+			    struct rk_err *err)
 {
 	const char *path = gid ? "/etc/subgid" : "/etc/subuid";
 	char *buf, et[128];
@@ -53,58 +54,56 @@ static int rk_ranges_static(bool gid, const struct rk_user *u, struct rk_subid_l
 
 	if (rc == -ENOENT)
 		return 0;
-	if (rc < 0) {
-		snprintf(err, errlen, "open %s: %s", path, go_errno_text(-rc, et, sizeof(et)));
-		return rc;
-	}
-	rc = rk_subid_parse_file(buf, len, path, u->uid, u->name, out, err, errlen);
+	if (rc < 0)
+		return rk_err_set(err, -rc, "open %s: %s", path,
+				  go_errno_text(-rc, et, sizeof(et)));
+	rc = rk_subid_parse_file(buf, len, path, u->uid, u->name, out, err);
 	free(buf);
 	return rc;
 }
 
 /* Run "getsubids [-g] <key>"; Return: 0 with ranges appended, or -errno / -EINVAL. */
 static int rk_getsubids_one(const char *bin, bool gid, const char *key, struct rk_subid_list *out,
-			    char *err, size_t errlen)
+			    struct rk_err *err)
 {
 	char *argv[] = {(char *)bin, gid ? (char *)"-g" : (char *)key, gid ? (char *)key : NULL,
 			NULL};
 	char output[8192];
 	int st = rk_run_capture(argv, output, sizeof(output));
 
-	if (st < 0) {
-		snprintf(err, errlen, "subid-source:dynamic: fork/exec %s: %s", bin,
-			 go_strerror(-st));
-		return st;
-	}
+	if (st < 0)
+		return rk_err_set(err, -st, "subid-source:dynamic: fork/exec %s: %s", bin,
+				  go_strerror(-st));
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		output[strcspn(output, "\n")] = '\0';
-		snprintf(err, errlen, "subid-source:dynamic: %s %s%s failed: %s", bin,
-			 gid ? "-g " : "", key, output);
-		return -EIO;
+		return rk_err_set(err, EIO, "subid-source:dynamic: %s %s%s failed: %s", bin,
+				  gid ? "-g " : "", key, output);
 	}
-	return rk_subid_parse_getsubids(output, strlen(output), out, err, errlen);
+	return rk_subid_parse_getsubids(output, strlen(output), out, err);
 }
 
 static int rk_ranges_dynamic(bool gid, const struct rk_user *u, struct rk_subid_list *out,
-			     char *err, size_t errlen)
+			     struct rk_err *err)
 {
 	const char *env = getenv("GETSUBIDS");
-	char bin[PATH_MAX], uidstr[16], err2[512];
+	char bin[PATH_MAX], uidstr[16];
+	struct rk_err err2;
 	int rc1, rc2;
 
 	if (rk_lookpath(env && env[0] ? env : "getsubids", bin, sizeof(bin)) < 0) {
-		snprintf(err, errlen,
-			 "subid-source:dynamic: exec: \"%s\": executable file not found in $PATH",
-			 env && env[0] ? env : "getsubids");
-		return -ENOENT;
+		return rk_err_set(
+		    err, ENOENT,
+		    "subid-source:dynamic: exec: \"%s\": executable file not found in $PATH",
+		    env && env[0] ? env : "getsubids");
 	}
 	snprintf(uidstr, sizeof(uidstr), "%u", (unsigned)u->uid);
-	rc1 = u->name[0] ? rk_getsubids_one(bin, gid, u->name, out, err, errlen) : -ENOENT;
-	rc2 = rk_getsubids_one(bin, gid, uidstr, out, err2, sizeof(err2));
+	rc1 = u->name[0] ? rk_getsubids_one(bin, gid, u->name, out, err) : -ENOENT;
+	rk_err_clear(&err2);
+	rc2 = rk_getsubids_one(bin, gid, uidstr, out, &err2);
 	if (rc1 < 0 && rc2 < 0) {
-		if (!u->name[0])
-			snprintf(err, errlen, "%s", err2);
-		return rc1;
+		if (!u->name[0] && err)
+			*err = err2;
+		return u->name[0] ? rc1 : rc2;
 	}
 	return 0;
 }
@@ -135,8 +134,8 @@ static bool rk_idmap_auto_is_static(void)
 }
 
 /* The sub-ID ranges of the current user from @source, into @out; no /etc/sub?id = no ranges. */
-static int rk_idmap_ranges(const char *source, bool gid, struct rk_subid_list *out, char *err,
-			   size_t errlen)
+static int rk_idmap_ranges(const char *source, bool gid, struct rk_subid_list *out,
+			   struct rk_err *err)
 {
 	struct rk_user u;
 	int rc;
@@ -144,15 +143,16 @@ static int rk_idmap_ranges(const char *source, bool gid, struct rk_subid_list *o
 	rk_user_get(&u);
 	out->n = 0;
 	if (!strcmp(source, "static"))
-		return rk_ranges_static(gid, &u, out, err, errlen);
+		return rk_ranges_static(gid, &u, out, err);
 	if (!strcmp(source, "dynamic"))
-		return rk_ranges_dynamic(gid, &u, out, err, errlen);
-	rc = rk_ranges_dynamic(gid, &u, out, err, errlen);
+		return rk_ranges_dynamic(gid, &u, out, err);
+	rc = rk_ranges_dynamic(gid, &u, out, err);
 	if (rc == 0 && out->n > 0)
 		return 0;
-	rk_debug("subid-source:auto: dynamic gave %s; using static", rc ? err : "no ranges");
+	rk_debug("subid-source:auto: dynamic gave %s; using static",
+		 rc && err ? err->msg : "no ranges");
 	out->n = 0;
-	return rk_ranges_static(gid, &u, out, err, errlen);
+	return rk_ranges_static(gid, &u, out, err);
 }
 
 /* One run of newuidmap or newgidmap; both run at once to halve their start-up cost. */
@@ -166,7 +166,7 @@ struct rk_idmap_job {
 
 /* Start "<tool> <pid> 0 <id> 1 1 <start1> <count1> <1+count1> ...". Return: 0 or -errno. */
 static int rk_idmap_job_start(struct rk_idmap_job *j, pid_t pid, unsigned id,
-			      const struct rk_subid_list *l, char *err, size_t errlen)
+			      const struct rk_subid_list *l, struct rk_err *err)
 {
 	char path[PATH_MAX];
 	uint64_t inside = 1;
@@ -185,31 +185,28 @@ static int rk_idmap_job_start(struct rk_idmap_job *j, pid_t pid, unsigned id,
 	}
 	if (j->argv.n != 5 + 3 * l->n ||
 	    !(j->args = rk_strv_join(j->argv.v + 2, j->argv.n - 2, " "))) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
+		return rk_err_set(err, ENOMEM, "out of memory");
 	}
 	rk_debug("running %s %d [%s]", j->tool, (int)pid, j->args);
 	if (rk_lookpath(j->tool, path, sizeof(path)) < 0) {
-		snprintf(err, errlen,
-			 "failed to setup UID/GID map: %s %d [%s] failed: exec: \"%s\": executable "
-			 "file not found in $PATH",
-			 j->tool, (int)pid, j->args, j->tool);
-		return -ENOENT;
+		return rk_err_set(
+		    err, ENOENT,
+		    "failed to setup UID/GID map: %s %d [%s] failed: exec: \"%s\": executable "
+		    "file not found in $PATH",
+		    j->tool, (int)pid, j->args, j->tool);
 	}
 	free(j->argv.v[0]);
 	if (!(j->argv.v[0] = strdup(path)))
-		return -ENOMEM;
-	if ((rc = rk_run_start(j->argv.v, &j->run)) < 0) {
-		snprintf(err, errlen, "failed to setup UID/GID map: %s %d [%s] failed: %s", j->tool,
-			 (int)pid, j->args, go_strerror(-rc));
-		return rc;
-	}
+		return rk_err_set(err, ENOMEM, "out of memory");
+	if ((rc = rk_run_start(j->argv.v, &j->run)) < 0)
+		return rk_err_set(err, -rc, "failed to setup UID/GID map: %s %d [%s] failed: %s",
+				  j->tool, (int)pid, j->args, go_strerror(-rc));
 	j->started = true;
 	return 0;
 }
 
 /* Wait for a started job; Return: 0 or -EIO with upstream's message in @err. */
-static int rk_idmap_job_finish(struct rk_idmap_job *j, pid_t pid, char *err, size_t errlen)
+static int rk_idmap_job_finish(struct rk_idmap_job *j, pid_t pid, struct rk_err *err)
 {
 	char out[4096], how[64];
 	int st;
@@ -224,9 +221,8 @@ static int rk_idmap_job_finish(struct rk_idmap_job *j, pid_t pid, char *err, siz
 		snprintf(how, sizeof(how), "exit status %d", WEXITSTATUS(st));
 	else
 		snprintf(how, sizeof(how), "signal %d", WTERMSIG(st));
-	snprintf(err, errlen, "failed to setup UID/GID map: %s %d [%s] failed: %s: %s", j->tool,
-		 (int)pid, j->args, out, how);
-	return -EIO;
+	return rk_err_set(err, EIO, "failed to setup UID/GID map: %s %d [%s] failed: %s: %s",
+			  j->tool, (int)pid, j->args, out, how);
 }
 
 static void rk_idmap_job_free(struct rk_idmap_job *j)
@@ -239,58 +235,61 @@ static void rk_idmap_job_free(struct rk_idmap_job *j)
 	rk_strv_free(&j->argv);
 }
 
-static int rk_idmap_write(pid_t pid, const char *file, const char *data, char *err, size_t errlen)
+static int rk_idmap_write(pid_t pid, const char *file, const char *data, struct rk_err *err)
 {
 	char path[64];
 	int rc;
 
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
 	if ((rc = rk_write_existing(path, data)) < 0)
-		snprintf(err, errlen, "failed to setup UID/GID map: write %s: %s", path,
-			 go_strerror(-rc));
-	return rc;
+		return rk_err_set(err, -rc, "failed to setup UID/GID map: write %s: %s", path,
+				  go_strerror(-rc));
+	return 0;
 }
 
 /* Write both maps: helpers for ranges (run concurrently), our own single-ID lines otherwise. */
 static int rk_idmap_apply(pid_t pid, const struct rk_user *u, const struct rk_subid_list *uids,
-			  const struct rk_subid_list *gids, char *err, size_t errlen)
+			  const struct rk_subid_list *gids, struct rk_err *err)
 {
 	struct rk_idmap_job uj = {.tool = "newuidmap"}, gj = {.tool = "newgidmap"};
-	char line[64], gerr[2048] = "";
+	struct rk_err gerr;
+	char line[64];
 	int rc = 0, grc = 0;
 
+	rk_err_clear(&gerr);
+
 	if (uids->n)
-		rc = rk_idmap_job_start(&uj, pid, (unsigned)u->uid, uids, err, errlen);
+		rc = rk_idmap_job_start(&uj, pid, (unsigned)u->uid, uids, err);
 	if (rc == 0 && gids->n)
-		grc = rk_idmap_job_start(&gj, pid, (unsigned)u->gid, gids, gerr, sizeof(gerr));
+		grc = rk_idmap_job_start(&gj, pid, (unsigned)u->gid, gids, &gerr);
 	if (rc == 0 && !uids->n) {
 		snprintf(line, sizeof(line), "0 %u 1\n", (unsigned)u->uid);
-		rc = rk_idmap_write(pid, "uid_map", line, err, errlen);
+		rc = rk_idmap_write(pid, "uid_map", line, err);
 	}
 	if (rc == 0 && grc == 0 && !gids->n) {
 		snprintf(line, sizeof(line), "0 %u 1\n", (unsigned)u->gid);
-		grc = rk_idmap_write(pid, "setgroups", "deny", gerr, sizeof(gerr));
+		grc = rk_idmap_write(pid, "setgroups", "deny", &gerr);
 		if (grc == 0)
-			grc = rk_idmap_write(pid, "gid_map", line, gerr, sizeof(gerr));
+			grc = rk_idmap_write(pid, "gid_map", line, &gerr);
 	}
 	if (rc == 0 && uj.started)
-		rc = rk_idmap_job_finish(&uj, pid, err, errlen);
+		rc = rk_idmap_job_finish(&uj, pid, err);
 	if (grc == 0 && gj.started)
-		grc = rk_idmap_job_finish(&gj, pid, gerr, sizeof(gerr));
+		grc = rk_idmap_job_finish(&gj, pid, &gerr);
 	rk_idmap_job_free(&uj);
 	rk_idmap_job_free(&gj);
 	if (rc == 0 && grc < 0) {
-		snprintf(err, errlen, "%s", gerr);
+		if (err)
+			*err = gerr;
 		rc = grc;
 	}
 	return rc;
 }
 
-int rk_idmap_setup(pid_t pid, const char *source, bool *setgroups_ok, char *err, size_t errlen)
+int rk_idmap_setup(pid_t pid, const char *source, bool *setgroups_ok, struct rk_err *err)
 {
 	struct rk_subid_list uids, gids;
 	struct rk_user u;
-	char e2[1024];
 	int rc;
 
 	rk_user_get(&u);
@@ -299,17 +298,15 @@ int rk_idmap_setup(pid_t pid, const char *source, bool *setgroups_ok, char *err,
 			 "reading them directly");
 		source = "static";
 	}
-	if ((rc = rk_idmap_ranges(source, false, &uids, e2, sizeof(e2))) < 0 ||
-	    (rc = rk_idmap_ranges(source, true, &gids, e2, sizeof(e2))) < 0) {
-		snprintf(err, errlen,
-			 "failed to setup UID/GID map: failed to compute uid/gid map: %s", e2);
-		return rc;
-	}
+	if ((rc = rk_idmap_ranges(source, false, &uids, err)) < 0 ||
+	    (rc = rk_idmap_ranges(source, true, &gids, err)) < 0)
+		return rk_err_wrap(err, -rc,
+				   "failed to setup UID/GID map: failed to compute uid/gid map");
 	if (!uids.n || !gids.n)
 		rk_warn("No %s ranges found for user %u (\"%s\"); falling back to a single-ID "
 			"mapping (uid %u and gid %u map to root; no other IDs are usable)",
 			!uids.n ? "subuid" : "subgid", (unsigned)u.uid, u.name, (unsigned)u.uid,
 			(unsigned)u.gid);
 	*setgroups_ok = gids.n > 0;
-	return rk_idmap_apply(pid, &u, &uids, &gids, err, errlen);
+	return rk_idmap_apply(pid, &u, &uids, &gids, err);
 }

@@ -6,6 +6,8 @@
 #define RK_PARENT_IDMAP_H
 
 #include <stdbool.h>
+
+#include "util/err.h"
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -15,6 +17,6 @@
  * @setgroups_ok: set to whether setgroups(2) stays allowed in the namespace.
  * Return: 0 or -errno with the message in @err.
  */
-int rk_idmap_setup(pid_t pid, const char *source, bool *setgroups_ok, char *err, size_t errlen);
+int rk_idmap_setup(pid_t pid, const char *source, bool *setgroups_ok, struct rk_err *err);
 
 #endif

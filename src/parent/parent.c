@@ -65,9 +65,9 @@ struct rk_parent {
 	pid_t child;
 	bool child_exited; /* seen through its pidfd; .child_status holds its wait status */
 	int child_status;
-	bool got;	   /* a message from the child is waiting in .msg */
+	bool got; /* a message from the child is waiting in .msg */
 	struct rk_msg msg;
-	int chan_rc;	   /* < 0 once the channel failed (EOF: -EPIPE) */
+	int chan_rc; /* < 0 once the channel failed (EOF: -EPIPE) */
 	int listen_fds;
 	bool set_listen_pid;
 	char netns_path[PATH_MAX];
@@ -156,8 +156,7 @@ static int rk_parent_spawn(struct rk_parent *p)
 	return 0;
 }
 
-static void rk_parent_on_signal(struct rk_loop *loop, const struct signalfd_siginfo *si,
-				void *data)
+static void rk_parent_on_signal(struct rk_loop *loop, const struct signalfd_siginfo *si, void *data)
 {
 	const struct rk_parent *p = data;
 	int sig = (int)si->ssi_signo;
@@ -210,9 +209,9 @@ static int rk_parent_expect(struct rk_parent *p, enum rk_msg_type type, struct r
 		if ((rc = rk_loop_run_once(p->loop, -1)) < 0)
 			return rc;
 	if (!p->got)
-		return p->chan_rc == -EPROTO ? (rk_error("parent<->child channel: protocol error"),
-						-EPROTO)
-					     : -EPIPE;
+		return p->chan_rc == -EPROTO
+			   ? (rk_error("parent<->child channel: protocol error"), -EPROTO)
+			   : -EPIPE;
 	p->got = false;
 	if (p->msg.type != (uint16_t)type) {
 		rk_error("parent<->child channel: unexpected message %u", p->msg.type);
@@ -275,14 +274,15 @@ static int rk_parent_network(struct rk_parent *p)
  * the child died (its status is the exit code). */
 static int rk_parent_setup_child(struct rk_parent *p)
 {
-	char err[8192], pidstr[16];
+	char pidstr[16];
 	bool setgroups_ok = false;
+	struct rk_err err;
 	struct rk_msg m;
 	int rc;
 
-	rc = rk_idmap_setup(p->child, p->cfg->subid_source, &setgroups_ok, err, sizeof(err));
-	if (rc < 0) {
-		rk_error("%s", err);
+	rk_err_clear(&err);
+	if (rk_idmap_setup(p->child, p->cfg->subid_source, &setgroups_ok, &err) < 0) {
+		rk_error("%s", err.msg);
 		return 1;
 	}
 	if (rk_msg_send_simple(p->sock, RK_MSG_MAPS_DONE, setgroups_ok) < 0)
@@ -374,7 +374,6 @@ int rk_parent_run(const struct rk_config *cfg, const struct rk_choice *choice)
 {
 	struct rk_parent p = {.cfg = cfg, .choice = choice, .sock = -1, .child = -1};
 	struct rk_err err;
-	char serr[4096];
 	sigset_t all;
 	int code;
 
@@ -389,8 +388,8 @@ int rk_parent_run(const struct rk_config *cfg, const struct rk_choice *choice)
 		return 1;
 	}
 	rk_preflight(cfg->propagation);
-	if (rk_statedir_open(cfg->state_dir, &p.sd, serr, sizeof(serr)) < 0) {
-		rk_error("%s", serr);
+	if (rk_statedir_open(cfg->state_dir, &p.sd, &err) < 0) {
+		rk_error("%s", err.msg);
 		rk_net_stop(&p.net);
 		return 1;
 	}

@@ -2,6 +2,7 @@
 /*
  * statedir.c - state directory life cycle (see statedir.h).
  */
+#include "util/err.h"
 #include "parent/statedir.h"
 #include "util/goparse.h"
 #include "util/fsutil.h"
@@ -16,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int rk_statedir_path(const char *requested, struct rk_statedir *sd, char *err, size_t errlen)
+static int rk_statedir_path(const char *requested, struct rk_statedir *sd, struct rk_err *err)
 {
 	char joined[PATH_MAX * 2], cwd[PATH_MAX];
 
@@ -26,15 +27,13 @@ static int rk_statedir_path(const char *requested, struct rk_statedir *sd, char 
 			tmp = "/tmp";
 		if ((size_t)snprintf(sd->path, sizeof(sd->path), "%s/rootlesskitXXXXXX", tmp) >=
 		    sizeof(sd->path)) {
-			snprintf(err, errlen, "TMPDIR is too long");
-			return -ENAMETOOLONG;
+			return rk_err_set(err, ENAMETOOLONG, "TMPDIR is too long");
 		}
 		if (!mkdtemp(sd->path)) {
 			int e = errno;
-			snprintf(err, errlen,
-				 "failed to create a temporary state directory in %s: %s", tmp,
-				 go_strerror(e));
-			return -e;
+			return rk_err_set(err, e,
+					  "failed to create a temporary state directory in %s: %s",
+					  tmp, go_strerror(e));
 		}
 		return 1; /* created */
 	}
@@ -43,42 +42,37 @@ static int rk_statedir_path(const char *requested, struct rk_statedir *sd, char 
 	} else {
 		if (!getcwd(cwd, sizeof(cwd))) {
 			int e = errno;
-			snprintf(err, errlen, "getwd: %s", go_strerror(e));
-			return -e;
+			return rk_err_set(err, e, "getwd: %s", go_strerror(e));
 		}
 		snprintf(joined, sizeof(joined), "%s/%s", cwd, requested);
 	}
 	if (rk_path_clean(joined, sd->path, sizeof(sd->path)) < 0) {
-		snprintf(err, errlen, "state dir path is too long: %s", requested);
-		return -ENAMETOOLONG;
+		return rk_err_set(err, ENAMETOOLONG, "state dir path is too long: %s", requested);
 	}
 	if (!strcmp(sd->path, "/")) {
-		snprintf(err, errlen, "refusing to use / as the state directory");
-		return -EINVAL;
+		return rk_err_set(err, EINVAL, "refusing to use / as the state directory");
 	}
 	return 0;
 }
 
-int rk_statedir_open(const char *requested, struct rk_statedir *sd, char *err, size_t errlen)
+int rk_statedir_open(const char *requested, struct rk_statedir *sd, struct rk_err *err)
 {
 	struct stat st;
 	int created, rc;
 
 	sd->dirfd = sd->lockfd = -1;
-	created = rk_statedir_path(requested, sd, err, errlen);
+	created = rk_statedir_path(requested, sd, err);
 	if (created < 0)
 		return created;
 	if (!created && stat(sd->path, &st) < 0) {
-		if ((rc = rk_mkdir_p(sd->path, 0755)) < 0) {
-			snprintf(err, errlen, "mkdir %s: %s", sd->path, go_strerror(-rc));
-			return rc;
-		}
+		if ((rc = rk_mkdir_p(sd->path, 0755)) < 0)
+			return rk_err_set(err, -rc, "mkdir %s: %s", sd->path, go_strerror(-rc));
 		created = 1;
 	}
 	sd->dirfd = open(sd->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (sd->dirfd < 0) {
 		rc = -errno;
-		snprintf(err, errlen, "open %s: %s", sd->path, go_strerror(-rc));
+		rk_err_set(err, -rc, "open %s: %s", sd->path, go_strerror(-rc));
 		goto fail;
 	}
 	if (flock(sd->dirfd, LOCK_SH) < 0)
@@ -86,17 +80,16 @@ int rk_statedir_open(const char *requested, struct rk_statedir *sd, char *err, s
 	sd->lockfd = openat(sd->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (sd->lockfd < 0 || flock(sd->lockfd, LOCK_EX | LOCK_NB) < 0) {
 		rc = -errno;
-		snprintf(
-		    err, errlen,
-		    "failed to lock %s/lock, another RootlessKit is running with the same state "
-		    "directory?",
-		    sd->path);
+		rk_err_set(err, -rc,
+			   "failed to lock %s/lock, another RootlessKit is running with the same "
+			   "state directory?",
+			   sd->path);
 		if (rc == -EWOULDBLOCK)
 			created = 0; /* it belongs to the running instance: leave it alone */
 		goto fail;
 	}
 	if ((rc = rk_rm_contents_at(sd->dirfd, "lock")) < 0) {
-		snprintf(err, errlen, "failed to clean up %s: %s", sd->path, go_strerror(-rc));
+		rk_err_set(err, -rc, "failed to clean up %s: %s", sd->path, go_strerror(-rc));
 		goto fail;
 	}
 	return 0;

@@ -19,7 +19,7 @@ struct rk_statedir {
  * take the locks and delete everything in it except "lock" (left over by a killed run).
  * On failure nothing is left behind that was not there before. Return: 0 or -errno with @err.
  */
-int rk_statedir_open(const char *requested, struct rk_statedir *sd, char *err, size_t errlen);
+int rk_statedir_open(const char *requested, struct rk_statedir *sd, struct rk_err *err);
 
 /** rk_statedir_remove - delete the directory recursively and drop the locks. */
 void rk_statedir_remove(struct rk_statedir *sd);

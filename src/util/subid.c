@@ -2,6 +2,7 @@
 /*
  * subid.c - parsers for /etc/subuid-style files and getsubids output (see subid.h).
  */
+#include "util/err.h"
 #include "util/subid.h"
 #include "util/goparse.h"
 
@@ -61,20 +62,20 @@ static int subid_range_from(int64_t start, int64_t count, struct rk_subid_range 
 	return 0;
 }
 
-static int subid_atoi_err(const char *s, int rc, const char *path, char *err, size_t errlen)
+static int subid_atoi_err(const char *s, int rc, const char *path, struct rk_err *err)
 {
 	char q[256];
 
 	go_quote(s, q, sizeof(q));
-	snprintf(err, errlen,
-		 "String to int conversion failed during subuid/gid parsing of %s: strconv.Atoi: "
-		 "parsing %s: %s",
-		 path, q, rc == -ERANGE ? "value out of range" : "invalid syntax");
-	return -EINVAL;
+	return rk_err_set(
+	    err, EINVAL,
+	    "String to int conversion failed during subuid/gid parsing of %s: strconv.Atoi: "
+	    "parsing %s: %s",
+	    path, q, rc == -ERANGE ? "value out of range" : "invalid syntax");
 }
 
 static int subid_file_line(char *line, const char *path, const char *uidstr, const char *name,
-			   struct rk_subid_list *out, char *err, size_t errlen)
+			   struct rk_subid_list *out, struct rk_err *err)
 {
 	char *f[4];
 	int n = 0;
@@ -90,32 +91,31 @@ static int subid_file_line(char *line, const char *path, const char *uidstr, con
 		*c = '\0';
 	}
 	if (n != 3) {
-		snprintf(err, errlen,
-			 "Cannot parse subuid/gid information: Format not correct for %s file",
-			 path);
-		return -EINVAL;
+		return rk_err_set(
+		    err, EINVAL,
+		    "Cannot parse subuid/gid information: Format not correct for %s file", path);
 	}
 	if (strcmp(f[0], name) && strcmp(f[0], uidstr))
 		return 0;
 	if ((rc = go_atoi(f[1], &start)) < 0)
-		return subid_atoi_err(f[1], rc, path, err, errlen);
+		return subid_atoi_err(f[1], rc, path, err);
 	if ((rc = go_atoi(f[2], &count)) < 0)
-		return subid_atoi_err(f[2], rc, path, err, errlen);
+		return subid_atoi_err(f[2], rc, path, err);
 	if (subid_range_from(start, count, &r) < 0) {
-		snprintf(err, errlen, "invalid range %s:%s in %s: IDs must lie in 0..4294967294",
-			 f[1], f[2], path);
-		return -EINVAL;
+		return rk_err_set(err, EINVAL,
+				  "invalid range %s:%s in %s: IDs must lie in 0..4294967294", f[1],
+				  f[2], path);
 	}
 	if (rk_subid_add(out, r) < 0) {
-		snprintf(err, errlen, "too many sub-ID ranges in %s (at most %d, 2^32-1 IDs)", path,
-			 RK_SUBID_MAX_RANGES);
-		return -EINVAL;
+		return rk_err_set(err, EINVAL,
+				  "too many sub-ID ranges in %s (at most %d, 2^32-1 IDs)", path,
+				  RK_SUBID_MAX_RANGES);
 	}
 	return 0;
 }
 
 int rk_subid_parse_file(const char *buf, size_t len, const char *path, uint32_t uid,
-			const char *name, struct rk_subid_list *out, char *err, size_t errlen)
+			const char *name, struct rk_subid_list *out, struct rk_err *err)
 {
 	const char *p = buf, *end = buf + len;
 	char line[RK_SUBID_LINE_MAX], uidstr[16];
@@ -125,14 +125,14 @@ int rk_subid_parse_file(const char *buf, size_t len, const char *path, uint32_t 
 	while (subid_next_line(&p, end, line, sizeof(line))) {
 		if (!line[0] || line[0] == '#')
 			continue;
-		if ((rc = subid_file_line(line, path, uidstr, name, out, err, errlen)) < 0)
+		if ((rc = subid_file_line(line, path, uidstr, name, out, err)) < 0)
 			return rc;
 	}
 	return 0;
 }
 
-int rk_subid_parse_getsubids(const char *buf, size_t len, struct rk_subid_list *out, char *err,
-			     size_t errlen)
+int rk_subid_parse_getsubids(const char *buf, size_t len, struct rk_subid_list *out,
+			     struct rk_err *err)
 {
 	const char *p = buf, *end = buf + len;
 	char line[RK_SUBID_LINE_MAX], *fields[3];
@@ -146,27 +146,26 @@ int rk_subid_parse_getsubids(const char *buf, size_t len, struct rk_subid_list *
 		if (!line[0] || line[0] == '#')
 			continue;
 		if (!(colon = strchr(line, ':'))) {
-			snprintf(err, errlen, "unexpected getsubids output line: no colon");
-			return -EINVAL;
+			return rk_err_set(err, EINVAL,
+					  "unexpected getsubids output line: no colon");
 		}
 		for (char *t = strtok_r(colon + 1, " \t", &save); t && n < 3;
 		     t = strtok_r(NULL, " \t", &save))
 			fields[n++] = t;
 		if (n < 3) {
-			snprintf(err, errlen,
-				 "unexpected getsubids output line: fewer than 3 fields");
-			return -EINVAL;
+			return rk_err_set(err, EINVAL,
+					  "unexpected getsubids output line: fewer than 3 fields");
 		}
 		if (go_atoi(fields[1], &start) < 0 || go_atoi(fields[2], &count) < 0 ||
 		    subid_range_from(start, count, &r) < 0) {
-			snprintf(err, errlen, "unexpected getsubids output: bad range %s %s",
-				 fields[1], fields[2]);
-			return -EINVAL;
+			return rk_err_set(err, EINVAL,
+					  "unexpected getsubids output: bad range %s %s", fields[1],
+					  fields[2]);
 		}
 		if (rk_subid_add(out, r) < 0) {
-			snprintf(err, errlen, "too many sub-ID ranges from getsubids (at most %d)",
-				 RK_SUBID_MAX_RANGES);
-			return -EINVAL;
+			return rk_err_set(err, EINVAL,
+					  "too many sub-ID ranges from getsubids (at most %d)",
+					  RK_SUBID_MAX_RANGES);
 		}
 	}
 	return 0;

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/err.h"
+
 #define RK_SUBID_MAX_RANGES 64 /* the kernel accepts 340 map lines; nobody has 64 ranges */
 #define RK_SUBID_MAX_FILE   (1 << 20)
 
@@ -38,15 +40,15 @@ int rk_subid_add(struct rk_subid_list *l, struct rk_subid_range r);
  * Return: 0 (possibly with no ranges) or -EINVAL with a message in @err.
  */
 int rk_subid_parse_file(const char *buf, size_t len, const char *path, uint32_t uid,
-			const char *name, struct rk_subid_list *out, char *err, size_t errlen);
+			const char *name, struct rk_subid_list *out, struct rk_err *err);
 
 /**
  * rk_subid_parse_getsubids - parse `getsubids` output lines like "0: user 100000 65536",
  * appending to @out (exact duplicates dropped).
  * Return: 0 or -EINVAL with a message in @err.
  */
-int rk_subid_parse_getsubids(const char *buf, size_t len, struct rk_subid_list *out, char *err,
-			     size_t errlen);
+int rk_subid_parse_getsubids(const char *buf, size_t len, struct rk_subid_list *out,
+			     struct rk_err *err);
 
 /**
  * rk_subid_nsswitch_files - whether nsswitch.conf contents @buf select libsubid's files backend

@@ -18,7 +18,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct rk_strv warns = {0};
 	struct rk_choice choice;
 	struct rk_err verr;
-	char err[4096];
 	int argc = 1;
 
 	if (!buf)
@@ -30,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		argv[argc++] = p;
 	argv[argc] = NULL;
 	rk_config_defaults(&cfg);
-	if (rk_options_parse(argc, argv, &cfg, err, sizeof(err)) == 0)
+	if (rk_options_parse(argc, argv, &cfg, &verr) == 0)
 		rk_config_validate(&cfg, &choice, &warns, &verr);
 	rk_strv_free(&warns);
 	rk_config_free(&cfg);

@@ -26,14 +26,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct rk_subid_list l;
-	char err[512];
+	struct rk_err err;
 
 	memset(&l, 0, sizeof(l));
-	if (rk_subid_parse_file((const char *)data, size, "/etc/subuid", 1001, "alice", &l, err,
-				sizeof(err)) == 0)
+	if (rk_subid_parse_file((const char *)data, size, "/etc/subuid", 1001, "alice", &l, &err) ==
+	    0)
 		check(&l);
 	memset(&l, 0, sizeof(l));
-	if (rk_subid_parse_getsubids((const char *)data, size, &l, err, sizeof(err)) == 0)
+	if (rk_subid_parse_getsubids((const char *)data, size, &l, &err) == 0)
 		check(&l);
 	return 0;
 }

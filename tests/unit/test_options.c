@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* test_options.c - Go-flag-compatible command-line parsing. */
 #include <errno.h>
+#include <stdio.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,7 +23,13 @@ static int parse(struct rk_config *c, char *err, int argc, ...)
 	va_end(ap);
 	argv[argc + 1] = NULL;
 	rk_config_defaults(c);
-	return rk_options_parse(argc + 1, argv, c, err, 512);
+	struct rk_err e;
+	int rc;
+
+	rk_err_clear(&e);
+	rc = rk_options_parse(argc + 1, argv, c, &e);
+	snprintf(err, 512, "%s", e.msg);
+	return rc;
 }
 
 static void test_defaults(void **state)

@@ -11,10 +11,28 @@
 
 #include "util/subid.h"
 
+/* rk_subid_parse_getsubids() with the message copied into @err (512 bytes). */
+static int getsubids(const char *s, size_t len, struct rk_subid_list *l, char *err)
+{
+	struct rk_err e;
+	int rc;
+
+	rk_err_clear(&e);
+	rc = rk_subid_parse_getsubids(s, len, l, &e);
+	snprintf(err, 512, "%s", e.msg);
+	return rc;
+}
+
 static int parse(const char *s, struct rk_subid_list *l, char *err)
 {
 	memset(l, 0, sizeof(*l));
-	return rk_subid_parse_file(s, strlen(s), "/etc/subuid", 1001, "alice", l, err, 512);
+	struct rk_err e;
+	int rc;
+
+	rk_err_clear(&e);
+	rc = rk_subid_parse_file(s, strlen(s), "/etc/subuid", 1001, "alice", l, &e);
+	snprintf(err, 512, "%s", e.msg);
+	return rc;
 }
 
 static void test_by_name_and_uid(void **state)
@@ -94,20 +112,18 @@ static void test_getsubids(void **state)
 	char err[512];
 	const char *out = "0: alice 100000 65536\n1: alice 300000 10\n";
 
-	assert_int_equal(rk_subid_parse_getsubids(out, strlen(out), &l, err, sizeof(err)), 0);
-	assert_int_equal(rk_subid_parse_getsubids(out, strlen(out), &l, err, sizeof(err)), 0);
+	assert_int_equal(getsubids(out, strlen(out), &l, err), 0);
+	assert_int_equal(getsubids(out, strlen(out), &l, err), 0);
 	assert_int_equal(l.n, 2); /* the second call's duplicates are dropped */
 	assert_int_equal(l.v[1].start, 300000);
 	const char *bad[] = {"no colon here\n", "0: alice 100000\n", "0: alice x 10\n",
 			     "0: alice 1 0\n"};
 	for (size_t i = 0; i < 4; i++) {
 		memset(&l, 0, sizeof(l));
-		assert_int_equal(
-		    rk_subid_parse_getsubids(bad[i], strlen(bad[i]), &l, err, sizeof(err)),
-		    -EINVAL);
+		assert_int_equal(getsubids(bad[i], strlen(bad[i]), &l, err), -EINVAL);
 	}
 	memset(&l, 0, sizeof(l));
-	assert_int_equal(rk_subid_parse_getsubids("", 0, &l, err, sizeof(err)), 0);
+	assert_int_equal(getsubids("", 0, &l, err), 0);
 	assert_int_equal(l.n, 0);
 }
 

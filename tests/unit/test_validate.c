@@ -36,9 +36,9 @@ static int check(int argc, ...)
 	rk_config_defaults(&c);
 	err[0] = '\0';
 	rk_strv_free(&warns);
-	assert_int_equal(rk_options_parse(argc + 2, argv, &c, err, sizeof(err)), 0);
 	struct rk_err e;
 	rk_err_clear(&e);
+	assert_int_equal(rk_options_parse(argc + 2, argv, &c, &e), 0);
 	rc = rk_config_validate(&c, &choice, &warns, &e);
 	snprintf(err, sizeof(err), "%s", e.msg);
 	rk_config_free(&c);
@@ -144,9 +144,8 @@ static void test_drivers(void **state)
 	EXPECT_ERR("--slirp4netns-sandbox conflicts with --detach-netns "
 		   "(https://github.com/rootless-containers/slirp4netns/issues/317)",
 		   3, "--net=slirp4netns", "--slirp4netns-sandbox=true", "--detach-netns");
-	assert_int_equal(check(3, "--net=slirp4netns", "--slirp4netns-sandbox=auto",
-			       "--detach-netns"),
-			 0);
+	assert_int_equal(
+	    check(3, "--net=slirp4netns", "--slirp4netns-sandbox=auto", "--detach-netns"), 0);
 	assert_int_equal(check(2, "--net=slirp4netns", "--ifname=abcdefghijklmnop"), -EINVAL);
 	assert_non_null(strstr(err, "ifname must be shorter than 16 bytes"));
 	/* -p with implicit is parsed and validated */
@@ -171,7 +170,8 @@ static void test_warnings(void **state)
 	assert_int_equal(check(2, "--net=lxc-user-nic", "--mtu=1400"), 0);
 	assert_int_equal(warns.n, 3);
 	assert_string_equal(warns.v[1], "\"lxc-user-nic\" network driver is experimental");
-	assert_string_equal(warns.v[2], "--disable-host-loopback is implicitly set for lxc-user-nic");
+	assert_string_equal(warns.v[2],
+			    "--disable-host-loopback is implicitly set for lxc-user-nic");
 }
 
 static void test_helpers(void **state)
@@ -198,7 +198,7 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_ok),	      cmocka_unit_test(test_order_and_texts),
+	    cmocka_unit_test(test_ok),	    cmocka_unit_test(test_order_and_texts),
 	    cmocka_unit_test(test_drivers), cmocka_unit_test(test_warnings),
 	    cmocka_unit_test(test_helpers),
 	};
