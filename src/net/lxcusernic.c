@@ -94,10 +94,7 @@ static int rk_lxc_probe(struct rk_net *net, struct rk_err *err)
 	l->h.pid = -1;
 	if (!bin[0])
 		bin = rk_lxc_default_binary(def, sizeof(def));
-	if (rk_lookpath(bin, l->path, sizeof(l->path)) < 0)
-		return rk_err_set(err, ENOENT, "exec: \"%s\": executable file not found in $PATH",
-				  bin);
-	return 0;
+	return rk_lookpath_err(bin, l->path, sizeof(l->path), err);
 }
 
 /*

@@ -80,6 +80,14 @@ int rk_net_cidr(const char *cidr, unsigned offset, char ip[RK_MSG_IPSTR], int *p
 	return 0;
 }
 
+int rk_net_cidr_check(const struct rk_config *cfg, struct rk_err *err)
+{
+	char ip[RK_MSG_IPSTR];
+	int prefix;
+
+	return rk_net_cidr(cfg->cidr, 100, ip, &prefix, err);
+}
+
 int rk_net_mtu(const struct rk_config *cfg, int def)
 {
 	return cfg->mtu ? (int)cfg->mtu : def;

@@ -107,6 +107,9 @@ void rk_net_stop(struct rk_net *net);
 int rk_net_cidr(const char *cidr, unsigned offset, char ip[RK_MSG_IPSTR], int *prefix,
 		struct rk_err *err);
 
+/** rk_net_cidr_check - whether --cidr gives an IPv4 address plan (rk_net_cidr's errors). */
+int rk_net_cidr_check(const struct rk_config *cfg, struct rk_err *err);
+
 /** rk_net_mtu - --mtu, or @def when it is 0. */
 int rk_net_mtu(const struct rk_config *cfg, int def);
 

@@ -42,7 +42,7 @@ static int rk_pasta_validate(const struct rk_config *cfg, struct rk_strv *warnin
 	if (strcmp(cfg->port_driver, "none") && strcmp(cfg->port_driver, "implicit"))
 		return rk_err_set(err, EINVAL,
 				  "network \"pasta\" requires port driver \"none\" or \"implicit\"");
-	return 0;
+	return rk_net_cidr_check(cfg, err);
 }
 
 static int rk_pasta_probe(struct rk_net *net, struct rk_err *err)
@@ -55,9 +55,9 @@ static int rk_pasta_probe(struct rk_net *net, struct rk_err *err)
 		return rk_err_set(err, ENOMEM, "out of memory");
 	net->priv = p;
 	p->h.pid = -1;
-	if (rk_lookpath(net->cfg->pasta_binary, p->path, sizeof(p->path)) < 0)
-		return rk_err_set(err, ENOENT, "exec: \"%s\": executable file not found in $PATH",
-				  net->cfg->pasta_binary);
+	if ((status = rk_lookpath_err(net->cfg->pasta_binary, p->path, sizeof(p->path), err)) <
+	    0)
+		return status;
 	char *version[] = {p->path, (char *)"--version", NULL};
 	status = rk_run_capture(version, out, sizeof(out));
 	if (status < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {

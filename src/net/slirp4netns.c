@@ -67,7 +67,7 @@ static int rk_s4_validate(const struct rk_config *cfg, struct rk_strv *warnings,
 		go_quote(cfg->slirp4netns_seccomp, q, sizeof(q));
 		return rk_err_set(err, EINVAL, "unsupported slirp4netns-seccomp mode: %s", q);
 	}
-	return 0;
+	return rk_net_cidr_check(cfg, err);
 }
 
 /* Run `slirp4netns --help` and read the features from it. */
@@ -157,9 +157,8 @@ static int rk_s4_probe(struct rk_net *net, struct rk_err *err)
 		return rk_err_set(err, ENOMEM, "out of memory");
 	net->priv = s;
 	s->h.pid = -1;
-	if (rk_lookpath(cfg->slirp4netns_binary, s->path, sizeof(s->path)) < 0)
-		return rk_err_set(err, ENOENT, "exec: \"%s\": executable file not found in $PATH",
-				  cfg->slirp4netns_binary);
+	if ((rc = rk_lookpath_err(cfg->slirp4netns_binary, s->path, sizeof(s->path), err)) < 0)
+		return rc;
 	if ((rc = rk_s4_features(s, err)) < 0)
 		return rc;
 	return rk_s4_modes(s, cfg, err);

@@ -143,9 +143,8 @@ int rk_helper_start(struct rk_helper *h, struct rk_loop *loop, char *const argv[
 	h->loop = loop;
 	if (nextra > 8)
 		return rk_err_set(err, EINVAL, "too many fds for %s", h->name);
-	if (rk_lookpath(argv[0], path, sizeof(path)) < 0)
-		return rk_err_set(err, ENOENT, "exec: \"%s\": executable file not found in $PATH",
-				  argv[0]);
+	if ((rc = rk_lookpath_err(argv[0], path, sizeof(path), err)) < 0)
+		return rc;
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return rk_err_errno(err, errno, "pipe");
 	r = p[0];

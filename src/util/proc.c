@@ -91,6 +91,26 @@ void rk_exec_prepare(void)
 		setrlimit(RLIMIT_NOFILE, &rk_rlimit_orig);
 }
 
+int rk_lookpath_err(const char *name, char *out, size_t outlen, struct rk_err *err)
+{
+	struct stat st;
+
+	if (!strchr(name, '/')) {
+		if (rk_lookpath(name, out, outlen) < 0)
+			return rk_err_set(err, ENOENT,
+					  "exec: \"%s\": executable file not found in $PATH", name);
+		return 0;
+	}
+	if (stat(name, &st) < 0)
+		return rk_err_set(err, errno, "exec: \"%s\": stat %s: %s", name, name,
+				  go_strerror(errno));
+	if (S_ISDIR(st.st_mode) || !(st.st_mode & 0111))
+		return rk_err_set(err, EACCES, "exec: \"%s\": permission denied", name);
+	if ((size_t)snprintf(out, outlen, "%s", name) >= outlen)
+		return rk_err_set(err, ENAMETOOLONG, "exec: \"%s\": file name too long", name);
+	return 0;
+}
+
 __attribute__((noreturn)) static void rk_run_child(char *const argv[], int wfd)
 {
 	int nul = open("/dev/null", O_RDONLY);

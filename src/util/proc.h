@@ -7,12 +7,21 @@
 
 #include <stddef.h>
 
+#include "util/err.h"
+
 /**
  * rk_lookpath - Go's exec.LookPath for a name without '/': the first regular file with an
  * execute bit in $PATH. Names with '/' are returned unchanged.
  * Return: 0 with the path in @out, or -ENOENT.
  */
 int rk_lookpath(const char *name, char *out, size_t outlen);
+
+/**
+ * rk_lookpath_err - rk_lookpath() with Go's exec.LookPath errors in @err:
+ * `exec: "x": executable file not found in $PATH`, `exec: "/x": stat /x: no such file or
+ * directory`, `exec: "/x": permission denied`. Return: 0 or -errno.
+ */
+int rk_lookpath_err(const char *name, char *out, size_t outlen, struct rk_err *err);
 
 /**
  * rk_run_capture - run @argv[0] (already a path) with @argv, stdin /dev/null, stdout and

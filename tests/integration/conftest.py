@@ -13,6 +13,35 @@ Environment:
                        pytest runs (--evacuate-cgroup2 tests)
   CI=true              a missing tool or facility is a failure, never a skip
 
+Network test bed (tests/lib/netns-setup.sh, built by tests/lib/as-test-user.sh
+as root in the private network and mount namespaces the tests run in; use the
+`netbed` fixture rather than reading these directly).  Traffic may go only to
+loopback and to the bed's own addresses; no interface leads out of it and
+forwarding is off.
+  RK_TEST_NETBED=1     the bed is there (missing: `netbed` fails under CI=true)
+  RK_TEST_NETBED_DIR   the bed's files (a tmpfs of the test mount namespace)
+  RK_TEST_ADDR4        198.18.0.1 on lo: plays "a host outside"; DNS server
+  RK_TEST_ADDR6        fd42::1 on lo (empty when IPv6 is not usable)
+  RK_TEST_DNS_NAME     rk-test.internal: resolves to ADDR4 and ADDR6 through the
+                       bed's dnsmasq (/etc/resolv.conf is bind-mounted to name
+                       only ADDR4 and ADDR6); every other name is NXDOMAIN
+  RK_TEST_DNS_LOG      dnsmasq's query log ("query[A] NAME from ADDR" lines)
+  RK_TEST_EXT_IF       rkext0, the "external" interface pasta needs: a veth to
+                       rkext1, both in the bed; the default routes go there
+  RK_TEST_EXT_ADDR4    198.18.1.1/24 on rkext0 (ADDR6: fd42:1::1/64)
+  RK_TEST_EXT_GW4      198.18.1.2 on rkext1, the IPv4 default gateway
+  RK_TEST_EXT_GW6      fe80::2 on rkext1, the IPv6 default gateway
+  RK_TEST_EXT_PEER6    fd42:1::2/64 on rkext1
+  RK_TEST_BRIDGE       rkbr0, 198.18.2.1/24 (RK_TEST_BRIDGE_ADDR4), for
+                       --net=lxc-user-nic: /etc/lxc/lxc-usernet allows the test
+                       user 32 veths on it; /run/lxc is a tmpfs of the bed
+  RK_TEST_DHCP_RANGE   198.18.2.100-198.18.2.199, leases of 10 min from a
+                       DHCP-only dnsmasq on the bridge (router 198.18.2.1,
+                       DNS 198.18.0.1); RK_TEST_DHCP_LEASES and RK_TEST_DHCP_LOG
+                       are its lease file and log
+  Also: net.ipv4.ping_group_range is "0 2147483647" (ICMP echo sockets for the
+  test user), /sys is a sysfs of the bed's network namespace.
+
 Tests marked `not_in_ref` check behaviour that Debian's rootlesskit 1.1.0 lacks
 (v3 features, or upstream quirks our implementation fixes).  When RK_BIN is a
 1.x binary they are reported as xfail (non-strict), so the reference can be used
@@ -520,3 +549,65 @@ def file_mode(path):
 
 def ns_inode(kind, pid="self"):
     return os.readlink(f"/proc/{pid}/ns/{kind}")
+
+
+# --------------------------------------------------------------------------
+# network test bed (tests/lib/netns-setup.sh; facts in the docstring above)
+# --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class NetBed:
+    dir: Path
+    addr4: str
+    addr6: str            # "" when IPv6 is not usable in the bed
+    dns_name: str
+    dns_log: Path
+    ext_if: str
+    ext_addr4: str
+    ext_gw4: str
+    ext_addr6: str
+    ext_gw6: str
+    ext_peer6: str
+    bridge: str
+    bridge_addr4: str
+    dhcp_range: tuple     # (first, last)
+    dhcp_leases: Path
+    dhcp_log: Path
+
+    def dns_log_size(self):
+        """Current size of the DNS query log: pass it to dns_log_since()."""
+        return self.dns_log.stat().st_size
+
+    def dns_log_since(self, offset):
+        """The DNS log written after `offset` (from dns_log_size())."""
+        with open(self.dns_log, "rb") as f:
+            f.seek(offset)
+            return f.read().decode(errors="replace")
+
+    def wait_dns_query(self, name, offset, qtype="A", timeout=5):
+        """Wait until the DNS log (after `offset`) shows a query of `qtype`
+        for `name`; return the matching line."""
+        rx = re.compile(rf"query\[{re.escape(qtype)}\] {re.escape(name)} from ")
+
+        def pred():
+            return next((ln for ln in self.dns_log_since(offset).splitlines()
+                         if rx.search(ln)), None)
+        return wait_until(pred, timeout, what=f"a DNS query[{qtype}] for {name} in {self.dns_log}")
+
+
+@pytest.fixture(scope="session")
+def netbed():
+    """The network test bed the runner built (fails under CI=true, skips
+    otherwise, when the tests do not run in it)."""
+    require_env("RK_TEST_NETBED")
+    e = os.environ
+    first, _, last = e["RK_TEST_DHCP_RANGE"].partition("-")
+    return NetBed(dir=Path(e["RK_TEST_NETBED_DIR"]), addr4=e["RK_TEST_ADDR4"],
+                  addr6=e.get("RK_TEST_ADDR6", ""), dns_name=e["RK_TEST_DNS_NAME"],
+                  dns_log=Path(e["RK_TEST_DNS_LOG"]), ext_if=e["RK_TEST_EXT_IF"],
+                  ext_addr4=e["RK_TEST_EXT_ADDR4"], ext_gw4=e["RK_TEST_EXT_GW4"],
+                  ext_addr6=e.get("RK_TEST_EXT_ADDR6", ""), ext_gw6=e.get("RK_TEST_EXT_GW6", ""),
+                  ext_peer6=e.get("RK_TEST_EXT_PEER6", ""), bridge=e["RK_TEST_BRIDGE"],
+                  bridge_addr4=e["RK_TEST_BRIDGE_ADDR4"], dhcp_range=(first, last),
+                  dhcp_leases=Path(e["RK_TEST_DHCP_LEASES"]),
+                  dhcp_log=Path(e["RK_TEST_DHCP_LOG"]))

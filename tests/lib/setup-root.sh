@@ -6,6 +6,8 @@
 #  - /dev/net/tun usable by everyone (mode 0666, Debian's default; slirp4netns needs it);
 #  - user namespaces allowed (sysctls, where the kernel has them);
 #  - the privileged helper and the sudoers entry that lets the test user run only it;
+#  - the line "rktest veth rkbr0 32" in /etc/lxc/lxc-usernet (lxc-user-nic may then attach up to
+#    32 veths of the test user to the bed's bridge rkbr0; other lines are kept);
 #  - /srv/rootlesskit-test/prop: a fresh rshared tmpfs owned by the test user (not with
 #    --no-prop, which the benchmarks use: they need no mounts and leave a running test alone).
 # The per-run parts (cgroup, network namespace) are in cgroup.sh and as-test-user.sh.
@@ -103,6 +105,27 @@ setup_privhelper() {
 		echo '@includedir /etc/sudoers.d' >>/etc/sudoers
 }
 
+# Let the test user attach veths to the test bed's bridge with lxc-user-nic (SUID root).
+LXC_USERNET=/etc/lxc/lxc-usernet
+LXC_BRIDGE=rkbr0 # the bridge that tests/lib/netns-setup.sh makes in the test network namespace
+setup_lxc_usernet() {
+	local want="$user veth $LXC_BRIDGE 32" tmp
+	local ours="^${user}[[:space:]]+veth[[:space:]]+${LXC_BRIDGE}([[:space:]]|\$)" # any count
+	if [ -f "$LXC_USERNET" ] && grep -qx "$want" "$LXC_USERNET" &&
+		[ "$(grep -c -E "$ours" "$LXC_USERNET")" = 1 ]; then
+		return 0
+	fi
+	rk_log "setting $LXC_USERNET: $want"
+	install -d -m 0755 "$(dirname "$LXC_USERNET")"
+	tmp=$(mktemp "$LXC_USERNET.XXXXXX")
+	if [ -f "$LXC_USERNET" ]; then
+		grep -v -E "$ours" "$LXC_USERNET" >"$tmp" || true
+	fi
+	echo "$want" >>"$tmp"
+	chmod 0644 "$tmp"
+	mv -f "$tmp" "$LXC_USERNET"
+}
+
 # A fresh tmpfs every run: whatever an earlier run left mounted or created below it goes away.
 setup_prop() {
 	install -d -m 0755 -o root -g root "$RK_TEST_ROOT"
@@ -120,6 +143,7 @@ setup_subids
 setup_tun
 setup_userns
 setup_privhelper
+setup_lxc_usernet
 if [ "${1:-}" = --no-prop ]; then
 	rk_log "root set-up done: user $user, $RK_TEST_PRIVHELPER_PATH"
 else

@@ -573,24 +573,23 @@ static int wait_ok(pid_t pid)
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
-/* ip <args...> in our current netns. */
-static int ipcmd(const char *a1, ...)
+/* ip @args (NULL-terminated) in our current netns. */
+static int ipcmd(const char *const *args)
 {
-	const char *argv[16] = {ip_bin, a1};
-	size_t n = 2;
-	va_list ap;
+	const char *argv[16] = {ip_bin};
+	size_t n = 1;
 
-	va_start(ap, a1);
-	while (n < 15 && (argv[n] = va_arg(ap, const char *)) != NULL)
-		n++;
-	va_end(ap);
+	for (; n < 15 && args[n - 1]; n++)
+		argv[n] = args[n - 1];
 	argv[n] = NULL;
 	if (wait_ok(spawn(-1, argv)) < 0) {
-		fprintf(stderr, "ip %s ... failed\n", a1);
+		fprintf(stderr, "ip %s ... failed\n", args[0]);
 		return -1;
 	}
 	return 0;
 }
+
+#define IP(...) ipcmd((const char *const[]){__VA_ARGS__, NULL})
 
 static int write_file(const char *path, const char *s)
 {
@@ -619,11 +618,10 @@ static int nets_setup(struct nets *n)
 		return NS_SKIP;
 	/* from here on, everything happens in namespaces of our own */
 	n->sfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (n->sfd < 0 || ipcmd("link", "set", "dev", "lo", "up", NULL) ||
-	    ipcmd("link", "add", "name", SERVER_DEV, "type", "veth", "peer", "name", CLIENT_DEV,
-		  NULL) ||
-	    ipcmd("addr", "add", "192.0.2.1/24", "dev", SERVER_DEV, NULL) ||
-	    ipcmd("link", "set", "dev", SERVER_DEV, "up", NULL))
+	if (n->sfd < 0 || IP("link", "set", "dev", "lo", "up") ||
+	    IP("link", "add", "name", SERVER_DEV, "type", "veth", "peer", "name", CLIENT_DEV) ||
+	    IP("addr", "add", "192.0.2.1/24", "dev", SERVER_DEV) ||
+	    IP("link", "set", "dev", SERVER_DEV, "up"))
 		return 1;
 	if (unshare(CLONE_NEWNET) < 0)
 		return NS_SKIP;
@@ -631,9 +629,9 @@ static int nets_setup(struct nets *n)
 	if (n->cfd < 0 || setns(n->sfd, CLONE_NEWNET) < 0)
 		return 1;
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)getpid(), n->cfd);
-	if (ipcmd("link", "set", "dev", CLIENT_DEV, "netns", path, NULL) ||
-	    setns(n->cfd, CLONE_NEWNET) < 0 || ipcmd("link", "set", "dev", "lo", "up", NULL) ||
-	    ipcmd("link", "set", "dev", CLIENT_DEV, "up", NULL))
+	if (IP("link", "set", "dev", CLIENT_DEV, "netns", path) ||
+	    setns(n->cfd, CLONE_NEWNET) < 0 || IP("link", "set", "dev", "lo", "up") ||
+	    IP("link", "set", "dev", CLIENT_DEV, "up"))
 		return 1;
 	/*
 	 * The client netns has no route to the server, so a reverse-path filter inherited from
@@ -819,7 +817,7 @@ static uint32_t want_request(struct rk_dhcp *d, int srv, int type, unsigned char
 static int finish(struct rk_dhcp *d, int srv, struct rk_dhcp_lease *l, struct rk_err *err)
 {
 	unsigned char b[1500];
-	size_t len;
+	size_t len = 0;
 	int r;
 
 	rk_err_clear(err);
@@ -831,7 +829,7 @@ static int finish(struct rk_dhcp *d, int srv, struct rk_dhcp_lease *l, struct rk
 static uint32_t offer(struct rk_dhcp *d, int srv, const unsigned char m[6])
 {
 	unsigned char b[1500];
-	size_t len, vl;
+	size_t len = 0, vl = 0;
 	struct pkt p;
 	struct rk_err err;
 	const unsigned char *v;
@@ -862,7 +860,7 @@ static int body_scripted(void)
 	struct rk_err err;
 	unsigned char b[1500], other[6];
 	const unsigned char *v;
-	size_t len, vl;
+	size_t len = 0, vl = 0;
 	struct pkt p;
 	struct timespec t0;
 	uint32_t xid;
@@ -1037,7 +1035,7 @@ static pid_t dnsmasq_start(const struct nets *n, const char *leasefile, const ch
 			      "--no-daemon",
 			      "--conf-file=/dev/null",
 			      "--port=0",
-			      "--interface=" SERVER_DEV,
+			      "--interface=rkd-s", /* SERVER_DEV */
 			      "--bind-interfaces",
 			      "--dhcp-range=192.0.2.100,192.0.2.150,2m",
 			      router_opt,
