@@ -41,9 +41,9 @@ struct rk_child {
 	const struct rk_child_args *a;
 	struct rk_loop *loop;
 	struct rk_loop_src *chan;
-	bool got;	   /* a message is waiting in .msg */
+	bool got; /* a message is waiting in .msg */
 	struct rk_msg msg;
-	int chan_rc;	   /* < 0 once the channel failed (EOF: -EPIPE) */
+	int chan_rc; /* < 0 once the channel failed (EOF: -EPIPE) */
 	struct rk_command cmd;
 };
 
@@ -122,8 +122,7 @@ static bool rk_child_etc_copied(const struct rk_config *cfg)
 	return false;
 }
 
-static void rk_child_on_signal(struct rk_loop *loop, const struct signalfd_siginfo *si,
-			       void *data)
+static void rk_child_on_signal(struct rk_loop *loop, const struct signalfd_siginfo *si, void *data)
 {
 	struct rk_child *c = data;
 

@@ -20,9 +20,9 @@ struct rk_child_args {
 	const struct rk_config *cfg;
 	const struct rk_choice *choice;
 	const char *state_dir;
-	int sock;	     /* our end of the parent<->child channel */
-	int listen_fds;	     /* systemd socket-activation fds at 3.. to pass on */
-	bool set_listen_pid; /* LISTEN_PID named the parent: rewrite it for the command */
+	int sock;	      /* our end of the parent<->child channel */
+	int listen_fds;	      /* systemd socket-activation fds at 3.. to pass on */
+	bool set_listen_pid;  /* LISTEN_PID named the parent: rewrite it for the command */
 	const int *close_fds; /* the parent's fds the child must not keep (-1 entries ignored) */
 	int nclose_fds;
 };

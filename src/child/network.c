@@ -115,7 +115,8 @@ static int rk_child_write_resolv(const char *state_dir, const struct rk_msg_net 
 
 	for (int i = 0; i < RK_MSG_DNS_MAX; i++)
 		if (m->dns[i][0])
-			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "nameserver %s\n", m->dns[i]);
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "nameserver %s\n",
+					      m->dns[i]);
 	snprintf(path, sizeof(path), "%s/resolv.conf", state_dir);
 	if ((rc = rk_write_file(path, buf, 0644)) < 0)
 		return rk_err_errno(err, -rc, "writing %s", path);
@@ -180,8 +181,8 @@ static int rk_child_etc_binds(const char *state_dir, bool etc_copied, struct rk_
 		snprintf(src, sizeof(src), "%s/%s", state_dir, files[i]);
 		snprintf(dst, sizeof(dst), "/etc/%s", files[i]);
 		if (mount(src, dst, NULL, MS_BIND, NULL) < 0)
-			return rk_err_errno(err, errno, "failed to create bind mount %s for %s", dst,
-					    src);
+			return rk_err_errno(err, errno, "failed to create bind mount %s for %s",
+					    dst, src);
 	}
 	return 0;
 }

@@ -98,7 +98,8 @@ void rk_help_print(FILE *f)
 			cat = o->category;
 		}
 		rk_help_names(o, names, sizeof(names));
-		fprintf(f, "    %-*s  %s", (int)width, names, rk_help_usage(o, usage, sizeof(usage)));
+		fprintf(f, "    %-*s  %s", (int)width, names,
+			rk_help_usage(o, usage, sizeof(usage)));
 		if (o->default_text)
 			fprintf(f, " (default: %s)", o->default_text);
 		fputc('\n', f);

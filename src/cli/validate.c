@@ -103,8 +103,7 @@ static int rk_validate_net(const struct rk_config *cfg, struct rk_choice *out,
 	return 0;
 }
 
-static int rk_validate_port(const struct rk_config *cfg, struct rk_choice *out,
-			    struct rk_err *err)
+static int rk_validate_port(const struct rk_config *cfg, struct rk_choice *out, struct rk_err *err)
 {
 	const struct rk_port_driver *d = rk_port_driver_find(cfg->port_driver);
 	struct rk_port_spec spec;
@@ -172,8 +171,8 @@ static int rk_validate_mounts(const struct rk_config *cfg, struct rk_strv *warni
 	return 0;
 }
 
-int rk_config_validate(const struct rk_config *cfg, struct rk_choice *out,
-		       struct rk_strv *warnings, struct rk_err *err)
+int rk_config_validate(const struct rk_config *cfg, struct rk_choice *out, struct rk_strv *warnings,
+		       struct rk_err *err)
 {
 	int rc;
 

@@ -29,8 +29,8 @@ struct rk_choice {
  * @warnings: receives warning texts (may be NULL).
  * Return: 0, or -EINVAL with the error text in @err.
  */
-int rk_config_validate(const struct rk_config *cfg, struct rk_choice *out,
-		       struct rk_strv *warnings, struct rk_err *err);
+int rk_config_validate(const struct rk_config *cfg, struct rk_choice *out, struct rk_strv *warnings,
+		       struct rk_err *err);
 
 /** rk_reaper_enabled - whether the reaper runs, from --reaper and --pidns (validated cfg). */
 int rk_reaper_enabled(const struct rk_config *cfg);

@@ -19,6 +19,8 @@
 #include "net/nl.h"
 #include "parent/helper.h"
 #include "util/cleanup.h"
+#include "util/fsutil.h"
+#include "util/goparse.h"
 #include "util/log.h"
 #include "util/proc.h"
 #include "util/signames.h"
@@ -37,9 +39,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define RK_LXC_MTU	     1500
-#define RK_LXC_IFNAME	     "eth0"
-#define RK_LXC_RETRY_MS	     60000
+#define RK_LXC_MTU	       1500
+#define RK_LXC_IFNAME	       "eth0"
+#define RK_LXC_RETRY_MS	       60000
 #define RK_LXC_DHCP_TIMEOUT_MS 30000
 
 struct rk_lxc {
@@ -54,7 +56,8 @@ static int rk_lxc_validate(const struct rk_config *cfg, struct rk_strv *warnings
 	if (warnings)
 		rk_strv_add(warnings, "\"lxc-user-nic\" network driver is experimental");
 	if (cfg->cidr[0])
-		return rk_err_set(err, EINVAL, "custom cidr is not supported for --net=lxc-user-nic");
+		return rk_err_set(err, EINVAL,
+				  "custom cidr is not supported for --net=lxc-user-nic");
 	if (!cfg->disable_host_loopback && warnings)
 		rk_strv_add(warnings, "--disable-host-loopback is implicitly set for lxc-user-nic");
 	return 0;
@@ -101,8 +104,7 @@ static int rk_lxc_probe(struct rk_net *net, struct rk_err *err)
  * The holder for --detach-netns: a process in the child's user namespace and the detached
  * netns, so that lxc-user-nic can find the netns through /proc/<pid>/ns/net.
  */
-static int rk_lxc_holder(struct rk_lxc *l, const struct rk_net_parent_env *env,
-			 struct rk_err *err)
+static int rk_lxc_holder(struct rk_lxc *l, const struct rk_net_parent_env *env, struct rk_err *err)
 {
 	char upath[64];
 	int sp[2];
@@ -153,8 +155,15 @@ static int rk_lxc_start(struct rk_net *net, const struct rk_net_parent_env *env,
 	if (env->netns_path && (rc = rk_lxc_holder(l, env, err)) < 0)
 		return rc;
 	snprintf(pid, sizeof(pid), "%d", (int)(env->netns_path ? l->holder : env->child_pid));
-	char *argv[] = {l->path, (char *)"create", (char *)"/dev/null", (char *)"dummy", pid, (char *)"veth",
-			(char *)cfg->lxc_user_nic_bridge, (char *)ifname, NULL};
+	char *argv[] = {l->path,
+			(char *)"create",
+			(char *)"/dev/null",
+			(char *)"dummy",
+			pid,
+			(char *)"veth",
+			(char *)cfg->lxc_user_nic_bridge,
+			(char *)ifname,
+			NULL};
 	rk_debug("executing [%s create /dev/null dummy %s veth %s %s]", l->path, pid,
 		 cfg->lxc_user_nic_bridge, ifname);
 	snprintf(l->h.name, sizeof(l->h.name), "lxc-user-nic");
@@ -202,13 +211,13 @@ struct rk_lxc_dhcp {
 	struct rk_dhcp *d;
 	struct rk_loop_src *fd_src, *timer_src;
 	char dev[RK_MSG_IFNAMSIZ];
-	bool busy;  /* an exchange is running */
-	bool done;  /* the current exchange ended */
-	int rc;	    /* its result */
+	bool busy; /* an exchange is running */
+	bool done; /* the current exchange ended */
+	int rc;	   /* its result */
 	struct rk_err err;
 	struct rk_dhcp_lease lease;
 	struct in_addr ip; /* the address configured at start */
-	bool bound; /* the first lease was configured: later exchanges are renewals */
+	bool bound;	   /* the first lease was configured: later exchanges are renewals */
 };
 
 static void rk_lxc_dhcp_arm(struct rk_lxc_dhcp *x)
@@ -303,7 +312,37 @@ struct rk_lxc_ns_job {
 	const char *dev;
 	struct rk_dhcp **d;
 	struct rk_err *err;
+	char rp_all[8], rp_dev[8]; /* rp_filter values to restore after the first lease */
 };
+
+/*
+ * The reverse-path filter (rp_filter 1 or 2, which a new netns inherits from the host's IPv4
+ * settings; many distributions set 2) drops the server's broadcast replies while the interface
+ * has no address and no route. It is off during the first exchange and restored afterwards,
+ * when the routes make renewals pass it.
+ */
+static void rk_lxc_rp_filter(const char *dev, const char *value, char *saved, size_t savedlen)
+{
+	char path[128], *old = NULL;
+	size_t len;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/rp_filter", dev);
+	if (saved && rk_read_file(path, 16, &old, &len) == 0) {
+		snprintf(saved, savedlen, "%.*s", (int)strcspn(old, "\n"), old);
+		free(old);
+	}
+	if (value[0] && rk_write_existing(path, value) < 0)
+		rk_debug("cannot write %s: %s", path, go_strerror(errno));
+}
+
+static int rk_lxc_rp_restore(void *arg)
+{
+	struct rk_lxc_ns_job *j = arg;
+
+	rk_lxc_rp_filter("all", j->rp_all, NULL, 0);
+	rk_lxc_rp_filter(j->dev, j->rp_dev, NULL, 0);
+	return 0;
+}
 
 /* Inside the netns: link up, read the MAC, open the DHCP socket there. */
 static int rk_lxc_ns_prepare(void *arg)
@@ -312,6 +351,9 @@ static int rk_lxc_ns_prepare(void *arg)
 	struct rk_nl *nl = NULL;
 	unsigned char mac[6];
 	int rc;
+
+	rk_lxc_rp_filter("all", "0", j->rp_all, sizeof(j->rp_all));
+	rk_lxc_rp_filter(j->dev, "0", j->rp_dev, sizeof(j->rp_dev));
 
 	if ((rc = rk_nl_open(&nl, j->err)) < 0)
 		return rc;
@@ -337,8 +379,8 @@ static int rk_lxc_child_configure(const struct rk_net_child_env *env, struct rk_
 	j = (struct rk_lxc_ns_job){.dev = x->dev, .d = &x->d, .err = err};
 	if ((rc = rk_netns_run(env->nsfd, rk_lxc_ns_prepare, &j)) < 0)
 		return err->code ? rc : rk_err_errno(err, -rc, "entering the network namespace");
-	if ((rc = rk_loop_add_fd(env->loop, rk_dhcp_fd(x->d), EPOLLIN, false,
-				 rk_lxc_dhcp_on_input, x, &x->fd_src)) < 0 ||
+	if ((rc = rk_loop_add_fd(env->loop, rk_dhcp_fd(x->d), EPOLLIN, false, rk_lxc_dhcp_on_input,
+				 x, &x->fd_src)) < 0 ||
 	    (rc = rk_loop_add_timer(env->loop, 0, 0, rk_lxc_dhcp_on_timer, x, &x->timer_src)) < 0)
 		return rk_err_errno(err, -rc, "watching the DHCP socket");
 	rk_debug("exchanging DHCP messages using %s, may take a few seconds", x->dev);
@@ -346,6 +388,7 @@ static int rk_lxc_child_configure(const struct rk_net_child_env *env, struct rk_
 	while (!x->done)
 		if ((rc = rk_loop_run_once(env->loop, -1)) < 0)
 			return rk_err_errno(err, -rc, "waiting for DHCP");
+	rk_netns_run(env->nsfd, rk_lxc_rp_restore, &j);
 	if (x->rc < 0) {
 		*err = x->err;
 		return x->rc;

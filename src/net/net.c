@@ -11,8 +11,14 @@
 #include <string.h>
 
 const struct rk_net_driver *const rk_net_drivers[] = {
-    &rk_net_host,	  &rk_net_none,	 &rk_net_pasta, &rk_net_slirp4netns, &rk_net_vpnkit,
-    &rk_net_lxc_user_nic, &rk_net_gvisor_tap_vsock, NULL,
+    &rk_net_host,
+    &rk_net_none,
+    &rk_net_pasta,
+    &rk_net_slirp4netns,
+    &rk_net_vpnkit,
+    &rk_net_lxc_user_nic,
+    &rk_net_gvisor_tap_vsock,
+    NULL,
 };
 
 const struct rk_net_driver *rk_net_driver_find(const char *name)
@@ -39,8 +45,8 @@ const char *rk_net_driver_list(char *buf, size_t len)
 	return buf;
 }
 
-int rk_net_probe(struct rk_net *net, const struct rk_net_driver *ops,
-		 const struct rk_config *cfg, struct rk_err *err)
+int rk_net_probe(struct rk_net *net, const struct rk_net_driver *ops, const struct rk_config *cfg,
+		 struct rk_err *err)
 {
 	memset(net, 0, sizeof(*net));
 	net->ops = ops;

@@ -58,12 +58,11 @@ struct rk_net_child_env {
 
 struct rk_net_driver {
 	const char *name;
-	bool built;	    /* false: rejected as not supported by this build */
+	bool built;	     /* false: rejected as not supported by this build */
 	const char *why_not; /* when !built: what is missing, for the error message */
-	bool new_netns;	    /* the child gets its own network namespace (all but host) */
-	bool child_part;    /* hosts/resolv.conf, /sys remount, interface set-up (not host/none) */
-	int (*validate)(const struct rk_config *cfg, struct rk_strv *warnings,
-			struct rk_err *err);
+	bool new_netns;	     /* the child gets its own network namespace (all but host) */
+	bool child_part;     /* hosts/resolv.conf, /sys remount, interface set-up (not host/none) */
+	int (*validate)(const struct rk_config *cfg, struct rk_strv *warnings, struct rk_err *err);
 	int (*probe)(struct rk_net *net, struct rk_err *err);
 	int (*child_prepare)(const struct rk_net_child_env *env, struct rk_err *err);
 	int (*start)(struct rk_net *net, const struct rk_net_parent_env *env,
@@ -91,8 +90,8 @@ const struct rk_net_driver *rk_net_driver_find(const char *name);
 const char *rk_net_driver_list(char *buf, size_t len);
 
 /** rk_net_probe - create the instance for @ops and run its probe. Return: 0 or -errno. */
-int rk_net_probe(struct rk_net *net, const struct rk_net_driver *ops,
-		 const struct rk_config *cfg, struct rk_err *err);
+int rk_net_probe(struct rk_net *net, const struct rk_net_driver *ops, const struct rk_config *cfg,
+		 struct rk_err *err);
 
 /** rk_net_stop - stop the driver's helpers and free its state (idempotent). */
 void rk_net_stop(struct rk_net *net);

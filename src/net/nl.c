@@ -467,7 +467,7 @@ int rk_tap_create(const char *ifname, struct rk_err *err)
 	memset(&ifr, 0, sizeof(ifr));
 	memcpy(ifr.ifr_name, ifname, strlen(ifname) + 1);
 	/* IFF_TUN_EXCL: fail instead of attaching to an existing device, as `ip tuntap add` */
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL;
+	ifr.ifr_flags = (short)(IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL); /* a 16-bit flag word */
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		r = errno;
 		/* the kernel says EBUSY for "exists" under IFF_TUN_EXCL */

@@ -40,8 +40,8 @@ static int rk_pasta_validate(const struct rk_config *cfg, struct rk_strv *warnin
 		rk_strv_add(warnings, "\"pasta\" network driver is experimental. Needs very recent "
 				      "version of pasta (see docs/network.md).");
 	if (strcmp(cfg->port_driver, "none") && strcmp(cfg->port_driver, "implicit"))
-		return rk_err_set(err, EINVAL,
-				  "network \"pasta\" requires port driver \"none\" or \"implicit\"");
+		return rk_err_set(
+		    err, EINVAL, "network \"pasta\" requires port driver \"none\" or \"implicit\"");
 	return rk_net_cidr_check(cfg, err);
 }
 
@@ -55,8 +55,7 @@ static int rk_pasta_probe(struct rk_net *net, struct rk_err *err)
 		return rk_err_set(err, ENOMEM, "out of memory");
 	net->priv = p;
 	p->h.pid = -1;
-	if ((status = rk_lookpath_err(net->cfg->pasta_binary, p->path, sizeof(p->path), err)) <
-	    0)
+	if ((status = rk_lookpath_err(net->cfg->pasta_binary, p->path, sizeof(p->path), err)) < 0)
 		return status;
 	char *version[] = {p->path, (char *)"--version", NULL};
 	status = rk_run_capture(version, out, sizeof(out));

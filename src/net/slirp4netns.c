@@ -50,8 +50,7 @@ static bool rk_s4_mode_ok(const char *v)
 	return !strcmp(v, "auto") || !strcmp(v, "true") || !strcmp(v, "false") || !v[0];
 }
 
-static int rk_s4_validate(const struct rk_config *cfg, struct rk_strv *warnings,
-			  struct rk_err *err)
+static int rk_s4_validate(const struct rk_config *cfg, struct rk_strv *warnings, struct rk_err *err)
 {
 	char q[256];
 
@@ -60,9 +59,10 @@ static int rk_s4_validate(const struct rk_config *cfg, struct rk_strv *warnings,
 		return rk_err_set(err, EINVAL, "unsupported slirp4netns-sandbox mode: %s", q);
 	}
 	if (!strcmp(cfg->slirp4netns_sandbox, "true") && cfg->detach_netns)
-		return rk_err_set(err, EINVAL,
-				  "--slirp4netns-sandbox conflicts with --detach-netns "
-				  "(https://github.com/rootless-containers/slirp4netns/issues/317)");
+		return rk_err_set(
+		    err, EINVAL,
+		    "--slirp4netns-sandbox conflicts with --detach-netns "
+		    "(https://github.com/rootless-containers/slirp4netns/issues/317)");
 	if (!rk_s4_mode_ok(cfg->slirp4netns_seccomp)) {
 		go_quote(cfg->slirp4netns_seccomp, q, sizeof(q));
 		return rk_err_set(err, EINVAL, "unsupported slirp4netns-seccomp mode: %s", q);
@@ -97,8 +97,8 @@ static int rk_s4_features(struct rk_s4 *s, struct rk_err *err)
 	s->f_seccomp = strstr(out, "--enable-seccomp");
 	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0 || errno != EINVAL) {
 		/* a NULL filter is refused with EFAULT where seccomp filters exist */
-		s->kernel_seccomp = prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, NULL, 0, 0) >= 0 ||
-				    errno != EINVAL;
+		s->kernel_seccomp =
+		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, NULL, 0, 0) >= 0 || errno != EINVAL;
 	}
 	rk_debug("slirp4netns features: ipv6=%d cidr=%d disable-host-loopback=%d api-socket=%d "
 		 "sandbox=%d seccomp=%d kernel-seccomp=%d",
@@ -136,7 +136,8 @@ static int rk_s4_modes(struct rk_s4 *s, const struct rk_config *cfg, struct rk_e
 		return rk_err_set(err, ENOTSUP,
 				  "this version of slirp4netns does not support --enable-ipv6");
 	if (cfg->cidr[0] && !s->f_cidr)
-		return rk_err_set(err, ENOTSUP, "this version of slirp4netns does not support --cidr");
+		return rk_err_set(err, ENOTSUP,
+				  "this version of slirp4netns does not support --cidr");
 	if (cfg->disable_host_loopback && !s->f_disable_host_loopback)
 		return rk_err_set(err, ENOTSUP,
 				  "this version of slirp4netns does not support "

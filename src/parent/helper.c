@@ -89,8 +89,8 @@ void rk_helper_drain(struct rk_helper *h)
 	rk_helper_read(h);
 }
 
-static void rk_helper_on_exit(struct rk_loop *loop, struct rk_loop_src *src, pid_t pid,
-			      int status, void *data)
+static void rk_helper_on_exit(struct rk_loop *loop, struct rk_loop_src *src, pid_t pid, int status,
+			      void *data)
 {
 	struct rk_helper *h = data;
 	char st[128];
@@ -131,8 +131,8 @@ __attribute__((noreturn)) static void rk_helper_exec(const char *path, char *con
 	_exit(127);
 }
 
-int rk_helper_start(struct rk_helper *h, struct rk_loop *loop, char *const argv[],
-		    const int *extra, int nextra, struct rk_err *err)
+int rk_helper_start(struct rk_helper *h, struct rk_loop *loop, char *const argv[], const int *extra,
+		    int nextra, struct rk_err *err)
 {
 	char path[PATH_MAX];
 	rk_autoclose int r = -1, w = -1;

@@ -21,11 +21,11 @@ struct rk_helper;
 typedef void (*rk_helper_exit_cb)(struct rk_helper *h, void *data);
 
 struct rk_helper {
-	char name[64];	/* for messages: "slirp4netns" */
-	pid_t pid;	/* -1 before start and after reaping */
-	bool exited;	/* its exit was seen */
-	int status;	/* wait status once exited */
-	bool out_eof;	/* its output pipe is closed */
+	char name[64]; /* for messages: "slirp4netns" */
+	pid_t pid;     /* -1 before start and after reaping */
+	bool exited;   /* its exit was seen */
+	int status;    /* wait status once exited */
+	bool out_eof;  /* its output pipe is closed */
 	struct rk_loop *loop;
 	struct rk_loop_src *pid_src, *out_src;
 	char tail[RK_HELPER_TAIL]; /* the last output, NUL-terminated */
@@ -43,8 +43,8 @@ struct rk_helper {
  * @h must be zeroed except name/on_exit/data. Return: 0 or -errno with @err
  * ("exec: \"x\": executable file not found in $PATH").
  */
-int rk_helper_start(struct rk_helper *h, struct rk_loop *loop, char *const argv[],
-		    const int *extra, int nextra, struct rk_err *err);
+int rk_helper_start(struct rk_helper *h, struct rk_loop *loop, char *const argv[], const int *extra,
+		    int nextra, struct rk_err *err);
 
 /** rk_helper_stop - SIGKILL the helper if it runs, reap it, drop its sources. Idempotent. */
 void rk_helper_stop(struct rk_helper *h);

@@ -255,7 +255,7 @@ static int rk_parent_network(struct rk_parent *p)
 		env.netns_path = p->netns_path;
 	}
 	rk_err_clear(&err);
-	if (p->net.ops->start && (rc = p->net.ops->start(&p->net, &env, &m.u.net, &err)) < 0) {
+	if (p->net.ops->start && p->net.ops->start(&p->net, &env, &m.u.net, &err) < 0) {
 		if (p->child_exited)
 			return -1; /* the child's status tells */
 		rk_error("failed to setup network %s: %s", p->net.ops->name, err.msg);

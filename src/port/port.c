@@ -11,8 +11,9 @@
 static int rk_port_none_validate(const struct rk_config *cfg, struct rk_err *err)
 {
 	if (cfg->publish.n > 0)
-		return rk_err_set(err, EINVAL, "port driver \"none\" does not support publishing "
-					       "ports");
+		return rk_err_set(err, EINVAL,
+				  "port driver \"none\" does not support publishing "
+				  "ports");
 	return 0;
 }
 
@@ -39,21 +40,19 @@ static int rk_port_nonhost_validate(const struct rk_config *cfg, struct rk_err *
 
 static const struct rk_port_driver rk_port_none = {
     .name = "none", .built = true, .validate = rk_port_none_validate};
-static const struct rk_port_driver rk_port_implicit = {
-    .name = "implicit",
-    .built = true,
-    .validate = rk_port_implicit_validate,
-    .publish_ignored = true};
-static const struct rk_port_driver rk_port_builtin = {
-    .name = "builtin", .validate = rk_port_nonhost_validate};
-static const struct rk_port_driver rk_port_slirp4netns = {
-    .name = "slirp4netns", .validate = rk_port_slirp4netns_validate};
-static const struct rk_port_driver rk_port_gvisor = {
-    .name = "gvisor-tap-vsock", .validate = rk_port_nonhost_validate};
+static const struct rk_port_driver rk_port_implicit = {.name = "implicit",
+						       .built = true,
+						       .validate = rk_port_implicit_validate,
+						       .publish_ignored = true};
+static const struct rk_port_driver rk_port_builtin = {.name = "builtin",
+						      .validate = rk_port_nonhost_validate};
+static const struct rk_port_driver rk_port_slirp4netns = {.name = "slirp4netns",
+							  .validate = rk_port_slirp4netns_validate};
+static const struct rk_port_driver rk_port_gvisor = {.name = "gvisor-tap-vsock",
+						     .validate = rk_port_nonhost_validate};
 
 const struct rk_port_driver *const rk_port_drivers[] = {
-    &rk_port_none,	  &rk_port_implicit, &rk_port_builtin,
-    &rk_port_slirp4netns, &rk_port_gvisor,   NULL,
+    &rk_port_none, &rk_port_implicit, &rk_port_builtin, &rk_port_slirp4netns, &rk_port_gvisor, NULL,
 };
 
 const struct rk_port_driver *rk_port_driver_find(const char *name)

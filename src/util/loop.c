@@ -33,7 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define RK_LOOP_BATCH	   64
+#define RK_LOOP_BATCH	    64
 #define RK_LOOP_PID_POLL_MS 50
 
 enum rk_loop_kind { RK_SRC_FD, RK_SRC_TIMER, RK_SRC_PID, RK_SRC_SIGNAL };
@@ -96,39 +96,42 @@ void rk_loop_free(struct rk_loop *l)
 	free(l);
 }
 
-static int rk_loop_register(struct rk_loop *l, enum rk_loop_kind kind, int fd, uint32_t events,
-			    bool own, void *data, struct rk_loop_src **out)
+/* Add @fd to the epoll set as a new source. Return: the source, or NULL with *@rc = -errno. */
+static struct rk_loop_src *rk_loop_register(struct rk_loop *l, enum rk_loop_kind kind, int fd,
+					    uint32_t events, bool own, void *data, int *rc)
 {
 	struct epoll_event ev = {.events = events};
 	struct rk_loop_src *s = calloc(1, sizeof(*s));
 
-	if (!s)
-		return -ENOMEM;
+	if (!s) {
+		*rc = -ENOMEM;
+		return NULL;
+	}
 	s->kind = kind;
 	s->fd = fd;
 	s->own = own;
 	s->data = data;
 	ev.data.ptr = s;
 	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-		int e = errno;
+		*rc = errno > 0 ? -errno : -EIO;
 		free(s);
-		return -e;
+		return NULL;
 	}
 	s->next = l->live;
 	if (l->live)
 		l->live->prev = s;
 	l->live = s;
-	*out = s;
-	return 0;
+	*rc = 0;
+	return s;
 }
 
 int rk_loop_add_fd(struct rk_loop *l, int fd, uint32_t events, bool own, rk_loop_fd_cb cb,
 		   void *data, struct rk_loop_src **out)
 {
-	struct rk_loop_src *s;
-	int rc = rk_loop_register(l, RK_SRC_FD, fd, events, own, data, &s);
+	int rc;
+	struct rk_loop_src *s = rk_loop_register(l, RK_SRC_FD, fd, events, own, data, &rc);
 
-	if (rc < 0)
+	if (!s)
 		return rc;
 	s->cb.fd = cb;
 	if (out)
@@ -150,13 +153,15 @@ int rk_loop_mod_fd(struct rk_loop *l, struct rk_loop_src *s, uint32_t events)
 
 static struct timespec rk_ms_ts(uint64_t ms)
 {
-	struct timespec ts = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000};
+	struct timespec ts = {.tv_sec = (time_t)(ms / 1000),
+			      .tv_nsec = (long)(ms % 1000) * 1000000};
 	return ts;
 }
 
 static int rk_timerfd_set(int fd, uint64_t first_ms, uint64_t interval_ms)
 {
-	struct itimerspec its = {.it_value = rk_ms_ts(first_ms), .it_interval = rk_ms_ts(interval_ms)};
+	struct itimerspec its = {.it_value = rk_ms_ts(first_ms),
+				 .it_interval = rk_ms_ts(interval_ms)};
 
 	/* a zero it_value would disarm: a due timer fires after 1 ns instead */
 	if (first_ms == 0 && interval_ms != 0)
@@ -177,15 +182,15 @@ static int rk_timerfd_new(uint64_t first_ms, uint64_t interval_ms)
 	return fd;
 }
 
-int rk_loop_add_timer(struct rk_loop *l, uint64_t first_ms, uint64_t interval_ms,
-		      rk_loop_fd_cb cb, void *data, struct rk_loop_src **out)
+int rk_loop_add_timer(struct rk_loop *l, uint64_t first_ms, uint64_t interval_ms, rk_loop_fd_cb cb,
+		      void *data, struct rk_loop_src **out)
 {
-	struct rk_loop_src *s;
+	struct rk_loop_src *s = NULL;
 	int fd = rk_timerfd_new(first_ms ? first_ms : (interval_ms ? 0 : 1), interval_ms), rc;
 
 	if (fd < 0)
 		return fd;
-	if ((rc = rk_loop_register(l, RK_SRC_TIMER, fd, EPOLLIN, true, data, &s)) < 0) {
+	if (!(s = rk_loop_register(l, RK_SRC_TIMER, fd, EPOLLIN, true, data, &rc))) {
 		close(fd);
 		return rc;
 	}
@@ -226,7 +231,7 @@ bool rk_loop_pidfd_supported(void)
 int rk_loop_add_pid(struct rk_loop *l, pid_t pid, rk_loop_pid_cb cb, void *data,
 		    struct rk_loop_src **out)
 {
-	struct rk_loop_src *s;
+	struct rk_loop_src *s = NULL;
 	int fd = rk_pidfd_open(pid), rc;
 
 	/* a pidfd is always close-on-exec; without pidfd_open, poll with a timer */
@@ -234,7 +239,7 @@ int rk_loop_add_pid(struct rk_loop *l, pid_t pid, rk_loop_pid_cb cb, void *data,
 		fd = rk_timerfd_new(RK_LOOP_PID_POLL_MS, RK_LOOP_PID_POLL_MS);
 	if (fd < 0)
 		return fd;
-	if ((rc = rk_loop_register(l, RK_SRC_PID, fd, EPOLLIN, true, data, &s)) < 0) {
+	if (!(s = rk_loop_register(l, RK_SRC_PID, fd, EPOLLIN, true, data, &rc))) {
 		close(fd);
 		return rc;
 	}
@@ -248,12 +253,12 @@ int rk_loop_add_pid(struct rk_loop *l, pid_t pid, rk_loop_pid_cb cb, void *data,
 int rk_loop_add_signals(struct rk_loop *l, const sigset_t *set, rk_loop_sig_cb cb, void *data,
 			struct rk_loop_src **out)
 {
-	struct rk_loop_src *s;
+	struct rk_loop_src *s = NULL;
 	int fd = signalfd(-1, set, SFD_CLOEXEC | SFD_NONBLOCK), rc;
 
 	if (fd < 0)
 		return -errno;
-	if ((rc = rk_loop_register(l, RK_SRC_SIGNAL, fd, EPOLLIN, true, data, &s)) < 0) {
+	if (!(s = rk_loop_register(l, RK_SRC_SIGNAL, fd, EPOLLIN, true, data, &rc))) {
 		close(fd);
 		return rc;
 	}

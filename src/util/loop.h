@@ -21,11 +21,10 @@ struct rk_loop_src;
 typedef void (*rk_loop_fd_cb)(struct rk_loop *loop, struct rk_loop_src *src, uint32_t events,
 			      void *data);
 /* A process ended; @status is its wait status (it has been reaped). */
-typedef void (*rk_loop_pid_cb)(struct rk_loop *loop, struct rk_loop_src *src, pid_t pid,
-			       int status, void *data);
-/* One signal arrived. */
-typedef void (*rk_loop_sig_cb)(struct rk_loop *loop, const struct signalfd_siginfo *si,
+typedef void (*rk_loop_pid_cb)(struct rk_loop *loop, struct rk_loop_src *src, pid_t pid, int status,
 			       void *data);
+/* One signal arrived. */
+typedef void (*rk_loop_sig_cb)(struct rk_loop *loop, const struct signalfd_siginfo *si, void *data);
 
 /** rk_loop_new - create a loop. Return: 0 or -errno. */
 int rk_loop_new(struct rk_loop **out);

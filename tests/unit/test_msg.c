@@ -231,7 +231,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_roundtrip_and_eof), cmocka_unit_test(test_net_payload),
-	    cmocka_unit_test(test_malformed),	       cmocka_unit_test(test_fds),
+	    cmocka_unit_test(test_malformed),	      cmocka_unit_test(test_fds),
 	    cmocka_unit_test(test_nonblocking),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
