@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # THE test command of this project (CI runs it through .ci/run):
 #
-#   sudo bash tests/run.sh [--no-build] [PYTEST_ARGS ...]
+#   bash tests/run.sh [--no-build] [PYTEST_ARGS ...]        (as root; sudo from another account)
 #
 # As root, in order: install the missing Debian packages (tests/lib/debian-packages); build
 # (-Dwerror=true) in build/ and with ASan+UBSan in build-asan/; run the cmocka unit tests of
