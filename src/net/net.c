@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 const struct rk_net_driver *const rk_net_drivers[] = {
     &rk_net_host,
@@ -125,4 +126,30 @@ void rk_net_info_from(struct rk_net *net, const struct rk_msg_net *m)
 	for (int i = 0; i < RK_MSG_DNS_MAX; i++)
 		if (m->dns[i][0])
 			snprintf(net->info.dns[net->info.ndns++], RK_MSG_IPSTR, "%s", m->dns[i]);
+}
+
+static int64_t rk_net_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int rk_net_wait(const struct rk_net_parent_env *env, const bool *a, const bool *b,
+		int timeout_ms)
+{
+	int64_t deadline = rk_net_now_ms() + timeout_ms;
+	int rc;
+
+	while (!*a && !*b) {
+		int64_t left = deadline - rk_net_now_ms();
+		if (*env->abort)
+			return -ECANCELED;
+		if (left <= 0)
+			return -ETIMEDOUT;
+		if ((rc = rk_loop_run_once(env->loop, (int)left)) < 0)
+			return rc;
+	}
+	return 0;
 }

@@ -115,6 +115,17 @@ int rk_net_mtu(const struct rk_config *cfg, int def);
 /** rk_net_ifname - --ifname, or @def when empty. */
 const char *rk_net_ifname(const struct rk_config *cfg, const char *def);
 
+/* How long a helper may take to become ready (slirp4netns' ready byte, pasta's daemonisation,
+ * lxc-user-nic's exit) before the start fails; they normally need milliseconds. */
+#define RK_NET_HELPER_TIMEOUT_MS 30000
+
+/**
+ * rk_net_wait - run the parent's loop until *@a or *@b becomes true, or the child died, for at
+ * most @timeout_ms. Return: 0, -ECANCELED (the child died), -ETIMEDOUT or -errno.
+ */
+int rk_net_wait(const struct rk_net_parent_env *env, const bool *a, const bool *b,
+		int timeout_ms);
+
 /** rk_net_info_from - fill the API facts (child IP, DNS) from the configuration @m. */
 void rk_net_info_from(struct rk_net *net, const struct rk_msg_net *m);
 

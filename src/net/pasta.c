@@ -7,10 +7,15 @@
  * event loop, for the foreground process to exit, not for the end of its output (the daemon
  * may keep the pipe open; it is read and logged at debug level until it closes it). With
  * --port-driver=implicit pasta also forwards every port bound in the namespace by itself.
- * Nothing to clean up: the daemon ends with the namespace.
+ *
+ * Newer pasta leaves when the namespace goes away; Debian 12's (2023-03) does not, and each run
+ * would leave a daemon behind that keeps the namespace alive. So pasta writes its daemon's PID
+ * into STATE_DIR/.pasta.pid (--pid, the one argument added to upstream's list), the parent takes
+ * a pidfd of that process at once (no PID reuse race) and kills it when the run ends.
  */
 #include "net/net.h"
 #include "parent/helper.h"
+#include "util/fsutil.h"
 #include "util/goparse.h"
 #include "util/log.h"
 #include "util/proc.h"
@@ -19,6 +24,11 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +41,8 @@ struct rk_pasta {
 	char path[PATH_MAX];
 	bool host_lo_to_ns_lo;
 	struct rk_helper h;
+	char pidfile[PATH_MAX];
+	int daemon; /* pidfd of the daemonised pasta, or -1 */
 };
 
 static int rk_pasta_validate(const struct rk_config *cfg, struct rk_strv *warnings,
@@ -55,6 +67,7 @@ static int rk_pasta_probe(struct rk_net *net, struct rk_err *err)
 		return rk_err_set(err, ENOMEM, "out of memory");
 	net->priv = p;
 	p->h.pid = -1;
+	p->daemon = -1;
 	if ((status = rk_lookpath_err(net->cfg->pasta_binary, p->path, sizeof(p->path), err)) < 0)
 		return status;
 	char *version[] = {p->path, (char *)"--version", NULL};
@@ -102,6 +115,7 @@ static int rk_pasta_argv(struct rk_strv *a, const struct rk_pasta *p, const stru
 	}
 	if (p->host_lo_to_ns_lo)
 		rk_strv_add(a, "--host-lo-to-ns-lo");
+	rk_strv_addf(a, "--pid=%s", p->pidfile);
 	if (env->netns_path) {
 		rk_strv_addf(a, "--userns=/proc/%d/ns/user", (int)env->child_pid);
 		rk_strv_addf(a, "--netns=%s", env->netns_path);
@@ -109,6 +123,28 @@ static int rk_pasta_argv(struct rk_strv *a, const struct rk_pasta *p, const stru
 		rk_strv_addf(a, "%d", (int)env->child_pid);
 	}
 	return a->v ? 0 : -ENOMEM;
+}
+
+/* Take a pidfd of the daemon named in the PID file (see the top of this file). */
+static void rk_pasta_watch_daemon(struct rk_pasta *p)
+{
+	char *buf = NULL, *end;
+	size_t len;
+	long pid;
+
+	if (rk_read_file(p->pidfile, 64, &buf, &len) < 0) {
+		rk_warn("pasta wrote no PID file (%s): it will not be stopped at the end", p->pidfile);
+		return;
+	}
+	pid = strtol(buf, &end, 10);
+	if (pid > 1 && pid < INT32_MAX && (*end == '\n' || *end == '\0'))
+		p->daemon = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+	if (p->daemon < 0)
+		rk_debug("pasta daemon %s: no pidfd: %s", buf, go_strerror(errno));
+	else
+		rk_debug("pasta daemon: pid %ld", pid);
+	free(buf);
+	unlink(p->pidfile);
 }
 
 static int rk_pasta_start(struct rk_net *net, const struct rk_net_parent_env *env,
@@ -120,6 +156,7 @@ static int rk_pasta_start(struct rk_net *net, const struct rk_net_parent_env *en
 	char *joined;
 	int rc;
 
+	snprintf(p->pidfile, sizeof(p->pidfile), "%s/.pasta.pid", env->state_dir);
 	snprintf(out->dev, sizeof(out->dev), "%s", rk_net_ifname(cfg, RK_PASTA_IFNAME));
 	out->mtu = rk_net_mtu(cfg, RK_PASTA_MTU);
 	out->flags = RK_MSG_NET_CONFIGURES_IFACE;
@@ -139,16 +176,20 @@ static int rk_pasta_start(struct rk_net *net, const struct rk_net_parent_env *en
 	rk_strv_free(&argv);
 	if (rc < 0)
 		return rc;
-	while (!p->h.exited && !*env->abort)
-		if ((rc = rk_loop_run_once(env->loop, -1)) < 0)
-			return rk_err_errno(err, -rc, "waiting for pasta");
-	if (!p->h.exited)
+	rc = rk_net_wait(env, &p->h.exited, &p->h.exited, RK_NET_HELPER_TIMEOUT_MS);
+	if (rc == -ECANCELED)
 		return rk_err_set(err, ECANCELED, "the child exited before pasta was ready");
+	if (rc == -ETIMEDOUT)
+		return rk_err_set(err, ETIMEDOUT, "pasta did not become ready within %d s",
+				  RK_NET_HELPER_TIMEOUT_MS / 1000);
+	if (rc < 0)
+		return rk_err_errno(err, -rc, "waiting for pasta");
 	rk_helper_drain(&p->h);
 	if (!WIFEXITED(p->h.status) || WEXITSTATUS(p->h.status) != 0) {
 		int code = WIFEXITED(p->h.status) ? WEXITSTATUS(p->h.status) : -1;
 		return rk_err_set(err, EIO, "pasta failed with exit code %d:\n%s", code, p->h.tail);
 	}
+	rk_pasta_watch_daemon(p);
 	rk_net_info_from(net, out);
 	return 0;
 }
@@ -160,6 +201,13 @@ static void rk_pasta_stop(struct rk_net *net)
 	if (!p)
 		return;
 	rk_helper_stop(&p->h);
+	if (p->daemon >= 0) {
+		struct pollfd pfd = {.fd = p->daemon, .events = POLLIN};
+		syscall(SYS_pidfd_send_signal, p->daemon, SIGKILL, NULL, 0);
+		poll(&pfd, 1, 1000); /* readable once it has exited */
+		close(p->daemon);
+		p->daemon = -1;
+	}
 	free(p);
 	net->priv = NULL;
 }

@@ -35,6 +35,7 @@ forwarding is off.
   RK_TEST_BRIDGE       rkbr0, 198.18.2.1/24 (RK_TEST_BRIDGE_ADDR4), for
                        --net=lxc-user-nic: /etc/lxc/lxc-usernet allows the test
                        user 32 veths on it; /run/lxc is a tmpfs of the bed
+  RK_TEST_BRIDGE_NODHCP  rkbr1: a second bridge, allowed too, without any DHCP server
   RK_TEST_DHCP_RANGE   198.18.2.100-198.18.2.199, leases of 10 min from a
                        DHCP-only dnsmasq on the bridge (router 198.18.2.1,
                        DNS 198.18.0.1); RK_TEST_DHCP_LEASES and RK_TEST_DHCP_LOG

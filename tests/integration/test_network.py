@@ -469,15 +469,19 @@ def test_slirp4netns_killed_while_running(netbed, server, bg, state_dir):
 
 
 def _helper_pids(name):
+    """Live (not zombie) processes whose command name starts with `name`."""
     out = []
     for p in os.listdir("/proc"):
         if p.isdigit():
             try:
-                with open(f"/proc/{p}/comm") as f:
-                    if f.read().strip() == name:
-                        out.append(int(p))
+                with open(f"/proc/{p}/stat") as f:
+                    st = f.read()
             except OSError:
-                pass
+                continue
+            comm = st[st.index("(") + 1:st.rindex(")")]
+            state = st[st.rindex(")") + 2]
+            if comm.startswith(name) and state != "Z":
+                out.append(int(p))
     return out
 
 
@@ -522,4 +526,107 @@ def test_lxc_user_nic_bad_bridge(rk_tmpdir, state_dir):
 def test_bad_network_flags(args, msg, rk_tmpdir, state_dir):
     r = rk(*args, f"--state-dir={state_dir}", "true")
     assert_single_error(r, msg)
+    assert_nothing_left(rk_tmpdir, state_dir)
+
+
+def test_slirp4netns_never_ready(tmp_path, rk_tmpdir, state_dir):
+    """A slirp4netns that never writes its ready byte fails the start after 30 s; it is
+    killed, nothing is left behind (the Go original waits forever)."""
+    real = subprocess.run(["slirp4netns", "--help"], capture_output=True, text=True).stdout
+    (tmp_path / "help.txt").write_text(real)
+    hang = fake(tmp_path, "slirp4netns",
+                f'[ "$1" = --help ] && exec cat {tmp_path}/help.txt\nexec sleep 600\n')
+    t0 = time.monotonic()
+    r = rk("--net=slirp4netns", "--disable-host-loopback", f"--slirp4netns-binary={hang}",
+           f"--state-dir={state_dir}", "true", timeout=60)
+    assert_single_error(r, "slirp4netns did not become ready within 30 s")
+    assert 29 <= time.monotonic() - t0 < 45
+    assert_nothing_left(rk_tmpdir, state_dir)
+
+
+def test_limits_and_fds_of_command_and_helpers(netbed, bg, state_dir):
+    """The command gets the caller's soft RLIMIT_NOFILE while rootlesskit raises its own to the
+    hard limit; slirp4netns gets neither the parent's event-loop fds nor the state dir's."""
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    lower = min(soft, 512)
+    b = bg(["sh", "-c", f'ulimit -Sn {lower} && exec "$0" "$@"', RK_BIN, "--net=slirp4netns",
+            "--disable-host-loopback", f"--state-dir={state_dir}", "sh", "-c",
+            "ulimit -Sn; ls /proc/self/fd; echo ready; sleep 30"])
+    pid = wait_child_pid(state_dir)
+    b.wait_stdout("ready")
+    out = b.stdout().split()
+    assert out[0] == str(lower), b.describe()
+    assert sorted(int(x) for x in out[1:-1]) == [0, 1, 2, 3], b.describe()  # 3: ls's own dir fd
+    with open(f"/proc/{pid}/status") as f:
+        parent = int(re.search(r"PPid:\s+(\d+)", f.read()).group(1))
+    with open(f"/proc/{parent}/limits") as f:
+        m = re.search(r"Max open files\s+(\d+)\s+(\d+)", f.read())
+    assert int(m.group(1)) == int(m.group(2)) == hard
+    (s4,) = _helper_pids("slirp4netns")
+    targets = [os.readlink(f"/proc/{s4}/fd/{fd}") for fd in os.listdir(f"/proc/{s4}/fd")]
+    bad = [t for t in targets if re.search(r"eventpoll|signalfd|pidfd|timerfd", t) or
+           str(state_dir) in t]
+    assert not bad, targets
+    with open(f"/proc/{s4}/limits") as f:
+        assert re.search(rf"Max open files\s+{lower}\s", f.read())
+    b.signal(signal.SIGTERM)
+    b.wait()
+
+
+def test_pasta_version_fails(tmp_path, rk_tmpdir, state_dir):
+    old = fake(tmp_path, "pasta", "echo 'unknown option'; exit 2\n")
+    r = rk("--net=pasta", f"--pasta-binary={old}", f"--state-dir={state_dir}", "true")
+    assert_single_error(r, f'command "{old} --version" failed, make sure pasta is installed: '
+                           f'"unknown option\\n": exit status 2')
+    assert_nothing_left(rk_tmpdir, state_dir)
+
+
+def test_pasta_killed_while_running(netbed, bg, state_dir):
+    """pasta's daemon dies while the command runs: the command goes on, rootlesskit ends with
+    its status and leaves nothing behind."""
+    b = bg([RK_BIN, "--net=pasta", "--disable-host-loopback", f"--state-dir={state_dir}",
+            "sh", "-c", "echo up; read x; echo still-running"], stdin=subprocess.PIPE)
+    wait_child_pid(state_dir)
+    b.wait_stdout("up")
+    pids = wait_until(lambda: _helper_pids("pas"), TIMEOUT, what="the pasta daemon")
+    for p in pids:
+        os.kill(p, signal.SIGKILL)
+    b.p.stdin.write(b"go\n")
+    b.p.stdin.close()
+    r = b.result()
+    assert r.returncode == 0 and "still-running" in r.stdout, str(r)
+    assert not state_dir.exists()
+
+
+@pytest.mark.parametrize("detach", [False, True], ids=["attached", "detached"])
+def test_pasta_daemon_stopped_at_the_end(detach, netbed, state_dir):
+    """Debian's 2023 pasta does not leave when the namespace goes away: rootlesskit stops it
+    (otherwise every run leaves a daemon that keeps the namespace alive)."""
+    assert _helper_pids("pas") == []
+    args = ["--detach-netns"] if detach else []
+    r = rk_ok("--net=pasta", "--disable-host-loopback", *args, f"--state-dir={state_dir}",
+              "sh", "-c", "ls $ROOTLESSKIT_STATE_DIR")
+    assert ".pasta.pid" not in r.stdout, str(r)
+    wait_until(lambda: _helper_pids("pas") == [], 3, what="pasta to be gone")
+
+
+@pytest.mark.parametrize("flag,msg", [
+    ("--lxc-user-nic-binary=/nonexistent/lxc-user-nic",
+     'exec: "/nonexistent/lxc-user-nic": stat /nonexistent/lxc-user-nic: no such file or '
+     'directory'),
+    ("--lxc-user-nic-binary=/etc/passwd", 'exec: "/etc/passwd": permission denied'),
+])
+def test_lxc_user_nic_missing(flag, msg, rk_tmpdir, state_dir):
+    r = rk("--net=lxc-user-nic", flag, f"--state-dir={state_dir}", "true")
+    assert_single_error(r, msg)
+    assert_nothing_left(rk_tmpdir, state_dir)
+
+
+def test_lxc_user_nic_no_dhcp_server(netbed, rk_tmpdir, state_dir):
+    """A bridge without a DHCP server: the child gives up after its 30 s per phase with the
+    Go original's text; nothing is left behind."""
+    r = rk("--net=lxc-user-nic", f"--lxc-user-nic-bridge={os.environ['RK_TEST_BRIDGE_NODHCP']}",
+           f"--state-dir={state_dir}", "true", timeout=90)
+    assert_error(r, "did not get DHCPACK")
     assert_nothing_left(rk_tmpdir, state_dir)

@@ -53,6 +53,7 @@ EXT_ADDR4=198.18.1.1 EXT_GW4=198.18.1.2 EXT_ADDR6=fd42:1::1 EXT_PEER6=fd42:1::2
 EXT_LL6=fe80::1 EXT_GW6=fe80::2
 BRIDGE=rkbr0 # also in tests/lib/setup-root.sh (/etc/lxc/lxc-usernet)
 BRIDGE_ADDR4=198.18.2.1
+BRIDGE_NODHCP=rkbr1 # a bridge without any DHCP server (fault tests); also in setup-root.sh
 DHCP_FIRST=198.18.2.100 DHCP_LAST=198.18.2.199 DHCP_LEASE=10m
 LXC_RUN=/run/lxc
 
@@ -87,6 +88,7 @@ setup_links() {
 	ip addr add "$EXT_GW4/24" dev "$EXT_PEER"
 	ip link add "$BRIDGE" type bridge
 	ip addr add "$BRIDGE_ADDR4/24" dev "$BRIDGE"
+	ip link add "$BRIDGE_NODHCP" type bridge
 	ipv6=0
 	if [ -w /proc/sys/net/ipv6/conf/all/forwarding ] && ip -6 addr add "$ADDR6/128" dev lo 2>/dev/null; then
 		ipv6=1
@@ -104,6 +106,7 @@ setup_links() {
 	ip link set "$EXT_IF" up
 	ip link set "$EXT_PEER" up
 	ip link set "$BRIDGE" up
+	ip link set "$BRIDGE_NODHCP" up
 	ip route add default via "$EXT_GW4" dev "$EXT_IF"
 	[ "$ipv6" = 0 ] || ip -6 route add default via "$EXT_GW6" dev "$EXT_IF"
 }
@@ -237,6 +240,7 @@ start() {
 	RK_TEST_EXT_PEER6=$([ "$ipv6" = 0 ] || echo "$EXT_PEER6")
 	RK_TEST_BRIDGE=$BRIDGE
 	RK_TEST_BRIDGE_ADDR4=$BRIDGE_ADDR4
+	RK_TEST_BRIDGE_NODHCP=$BRIDGE_NODHCP
 	RK_TEST_DHCP_RANGE=$DHCP_FIRST-$DHCP_LAST
 	RK_TEST_DHCP_LEASES=$dir/dhcp.leases
 	RK_TEST_DHCP_LOG=$dir/dhcp.log

@@ -6,8 +6,9 @@
 #  - /dev/net/tun usable by everyone (mode 0666, Debian's default; slirp4netns needs it);
 #  - user namespaces allowed (sysctls, where the kernel has them);
 #  - the privileged helper and the sudoers entry that lets the test user run only it;
-#  - the line "rktest veth rkbr0 32" in /etc/lxc/lxc-usernet (lxc-user-nic may then attach up to
-#    32 veths of the test user to the bed's bridge rkbr0; other lines are kept);
+#  - the lines "rktest veth rkbr0 32" and "rktest veth rkbr1 32" in /etc/lxc/lxc-usernet
+#    (lxc-user-nic may then attach up to 32 veths of the test user to the bed's bridges; rkbr1
+#    has no DHCP server; other lines are kept);
 #  - /srv/rootlesskit-test/prop: a fresh rshared tmpfs owned by the test user (not with
 #    --no-prop, which the benchmarks use: they need no mounts and leave a running test alone).
 # The per-run parts (cgroup, network namespace) are in cgroup.sh and as-test-user.sh.
@@ -105,23 +106,32 @@ setup_privhelper() {
 		echo '@includedir /etc/sudoers.d' >>/etc/sudoers
 }
 
-# Let the test user attach veths to the test bed's bridge with lxc-user-nic (SUID root).
+# Let the test user attach veths to the test bed's bridges with lxc-user-nic (SUID root).
 LXC_USERNET=/etc/lxc/lxc-usernet
-LXC_BRIDGE=rkbr0 # the bridge that tests/lib/netns-setup.sh makes in the test network namespace
+# the bridges that tests/lib/netns-setup.sh makes in the test network namespace (rkbr1: no DHCP)
+LXC_BRIDGES="rkbr0 rkbr1"
 setup_lxc_usernet() {
-	local want="$user veth $LXC_BRIDGE 32" tmp
-	local ours="^${user}[[:space:]]+veth[[:space:]]+${LXC_BRIDGE}([[:space:]]|\$)" # any count
-	if [ -f "$LXC_USERNET" ] && grep -qx "$want" "$LXC_USERNET" &&
-		[ "$(grep -c -E "$ours" "$LXC_USERNET")" = 1 ]; then
-		return 0
-	fi
-	rk_log "setting $LXC_USERNET: $want"
+	local br want ours tmp ok=1
+	for br in $LXC_BRIDGES; do
+		want="$user veth $br 32"
+		ours="^${user}[[:space:]]+veth[[:space:]]+${br}([[:space:]]|\$)" # any count
+		if ! [ -f "$LXC_USERNET" ] || ! grep -qx "$want" "$LXC_USERNET" ||
+			[ "$(grep -c -E "$ours" "$LXC_USERNET")" != 1 ]; then
+			ok=0
+		fi
+	done
+	[ "$ok" = 0 ] || return 0
 	install -d -m 0755 "$(dirname "$LXC_USERNET")"
 	tmp=$(mktemp "$LXC_USERNET.XXXXXX")
-	if [ -f "$LXC_USERNET" ]; then
-		grep -v -E "$ours" "$LXC_USERNET" >"$tmp" || true
-	fi
-	echo "$want" >>"$tmp"
+	[ ! -f "$LXC_USERNET" ] || cp "$LXC_USERNET" "$tmp"
+	for br in $LXC_BRIDGES; do
+		want="$user veth $br 32"
+		ours="^${user}[[:space:]]+veth[[:space:]]+${br}([[:space:]]|\$)"
+		rk_log "setting $LXC_USERNET: $want"
+		grep -v -E "$ours" "$tmp" >"$tmp.new" || true
+		echo "$want" >>"$tmp.new"
+		mv -f "$tmp.new" "$tmp"
+	done
 	chmod 0644 "$tmp"
 	mv -f "$tmp" "$LXC_USERNET"
 }
