@@ -136,8 +136,7 @@ static int64_t rk_net_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int rk_net_wait(const struct rk_net_parent_env *env, const bool *a, const bool *b,
-		int timeout_ms)
+int rk_net_wait(const struct rk_net_parent_env *env, const bool *a, const bool *b, int timeout_ms)
 {
 	int64_t deadline = rk_net_now_ms() + timeout_ms;
 	int rc;

@@ -123,8 +123,7 @@ const char *rk_net_ifname(const struct rk_config *cfg, const char *def);
  * rk_net_wait - run the parent's loop until *@a or *@b becomes true, or the child died, for at
  * most @timeout_ms. Return: 0, -ECANCELED (the child died), -ETIMEDOUT or -errno.
  */
-int rk_net_wait(const struct rk_net_parent_env *env, const bool *a, const bool *b,
-		int timeout_ms);
+int rk_net_wait(const struct rk_net_parent_env *env, const bool *a, const bool *b, int timeout_ms);
 
 /** rk_net_info_from - fill the API facts (child IP, DNS) from the configuration @m. */
 void rk_net_info_from(struct rk_net *net, const struct rk_msg_net *m);

@@ -133,7 +133,8 @@ static void rk_pasta_watch_daemon(struct rk_pasta *p)
 	long pid;
 
 	if (rk_read_file(p->pidfile, 64, &buf, &len) < 0) {
-		rk_warn("pasta wrote no PID file (%s): it will not be stopped at the end", p->pidfile);
+		rk_warn("pasta wrote no PID file (%s): it will not be stopped at the end",
+			p->pidfile);
 		return;
 	}
 	pid = strtol(buf, &end, 10);

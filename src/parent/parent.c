@@ -377,6 +377,9 @@ int rk_parent_run(const struct rk_config *cfg, const struct rk_choice *choice)
 	sigset_t all;
 	int code;
 
+	/* from here on signals wait for the loop's signalfd: none can kill the parent half-way */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, NULL);
 	rk_parent_socket_activation(&p);
 	/* inherited fds other than stdio and socket activation must not reach helpers */
 	rk_fds_cloexec_from(3 + p.listen_fds);
@@ -393,9 +396,6 @@ int rk_parent_run(const struct rk_config *cfg, const struct rk_choice *choice)
 		rk_net_stop(&p.net);
 		return 1;
 	}
-	/* from here on signals are read from the loop's signalfd */
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, NULL);
 	code = rk_parent_start(&p);
 	rk_net_stop(&p.net);
 	if (p.sock >= 0)

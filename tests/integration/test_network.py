@@ -294,10 +294,20 @@ def test_ipv6(driver, netbed, server6):
         assert "nameserver 10.0.2.3\nnameserver fd00::3\n" in r.stdout, str(r)
 
 
-def _helper_cmdlines(name):
+def _ppid(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return int(re.search(r"PPid:\s+(\d+)", f.read()).group(1))
+    except (OSError, AttributeError):
+        return None
+
+
+def _helper_cmdlines(name, parent):
+    """argv of the processes called `name` whose parent is `parent` (other runs on the
+    machine, e.g. a benchmark, must not count)."""
     out = []
     for p in os.listdir("/proc"):
-        if not p.isdigit():
+        if not p.isdigit() or _ppid(p) != parent:
             continue
         try:
             with open(f"/proc/{p}/cmdline", "rb") as f:
@@ -318,7 +328,7 @@ def test_slirp4netns_arguments_sandbox_seccomp(netbed, server, bg, state_dir):
            env={**os.environ, "CLIENT": CLIENT})
     pid = wait_child_pid(state_dir)
     b.wait_stdout(r"ok echo:hi")
-    cmds = _helper_cmdlines("slirp4netns")
+    cmds = _helper_cmdlines("slirp4netns", b.p.pid)
     assert [c[1:] for c in cmds] == [["--mtu", "1500", "-r", "3", "--disable-host-loopback",
                                       "--enable-sandbox", "--enable-seccomp", str(pid),
                                       "tap0"]], cmds
@@ -344,7 +354,7 @@ def test_detach_netns(netbed, state_dir, bg):
     st = (state_dir / "netns").stat()
     assert st.st_size == 0 and stat.S_IMODE(st.st_mode) == 0o400
     assert os.readlink(f"/proc/{pid}/ns/net") == cmd_ns
-    cmds = _helper_cmdlines("slirp4netns")
+    cmds = _helper_cmdlines("slirp4netns", b.p.pid)
     assert len(cmds) == 1 and cmds[0][-4:] == [
         f"--userns-path=/proc/{pid}/ns/user", "--netns-type=path",
         f"/proc/{pid}/root{state_dir}/netns", "tap0"], cmds
@@ -454,7 +464,7 @@ def test_slirp4netns_killed_while_running(netbed, server, bg, state_dir):
            stdin=subprocess.PIPE)
     wait_child_pid(state_dir)
     b.wait_stdout("up")
-    cmds = [c for c in _helper_pids("slirp4netns")]
+    cmds = _helper_pids("slirp4netns", parent=b.p.pid)
     assert len(cmds) == 1
     os.kill(cmds[0], signal.SIGKILL)
     wait_until(lambda: "slirp4netns exited unexpectedly" in b.stderr(), TIMEOUT,
@@ -468,11 +478,19 @@ def test_slirp4netns_killed_while_running(netbed, server, bg, state_dir):
     assert not state_dir.exists()
 
 
-def _helper_pids(name):
-    """Live (not zombie) processes whose command name starts with `name`."""
+def _helper_pids(name, parent=None, arg=None):
+    """Live (not zombie) processes whose command name starts with `name`, with parent `parent`
+    and an argument containing `arg` when given."""
     out = []
     for p in os.listdir("/proc"):
-        if p.isdigit():
+        if p.isdigit() and (parent is None or _ppid(p) == parent):
+            if arg is not None:
+                try:
+                    with open(f"/proc/{p}/cmdline", "rb") as f:
+                        if arg.encode() not in f.read():
+                            continue
+                except OSError:
+                    continue
             try:
                 with open(f"/proc/{p}/stat") as f:
                     st = f.read()
@@ -563,7 +581,7 @@ def test_limits_and_fds_of_command_and_helpers(netbed, bg, state_dir):
     with open(f"/proc/{parent}/limits") as f:
         m = re.search(r"Max open files\s+(\d+)\s+(\d+)", f.read())
     assert int(m.group(1)) == int(m.group(2)) == hard
-    (s4,) = _helper_pids("slirp4netns")
+    (s4,) = _helper_pids("slirp4netns", arg=str(pid))
     targets = [os.readlink(f"/proc/{s4}/fd/{fd}") for fd in os.listdir(f"/proc/{s4}/fd")]
     bad = [t for t in targets if re.search(r"eventpoll|signalfd|pidfd|timerfd", t) or
            str(state_dir) in t]
@@ -589,7 +607,8 @@ def test_pasta_killed_while_running(netbed, bg, state_dir):
             "sh", "-c", "echo up; read x; echo still-running"], stdin=subprocess.PIPE)
     wait_child_pid(state_dir)
     b.wait_stdout("up")
-    pids = wait_until(lambda: _helper_pids("pas"), TIMEOUT, what="the pasta daemon")
+    pids = wait_until(lambda: _helper_pids("pas", arg=str(state_dir)), TIMEOUT,
+                      what="the pasta daemon")
     for p in pids:
         os.kill(p, signal.SIGKILL)
     b.p.stdin.write(b"go\n")
@@ -603,12 +622,12 @@ def test_pasta_killed_while_running(netbed, bg, state_dir):
 def test_pasta_daemon_stopped_at_the_end(detach, netbed, state_dir):
     """Debian's 2023 pasta does not leave when the namespace goes away: rootlesskit stops it
     (otherwise every run leaves a daemon that keeps the namespace alive)."""
-    assert _helper_pids("pas") == []
     args = ["--detach-netns"] if detach else []
     r = rk_ok("--net=pasta", "--disable-host-loopback", *args, f"--state-dir={state_dir}",
               "sh", "-c", "ls $ROOTLESSKIT_STATE_DIR")
     assert ".pasta.pid" not in r.stdout, str(r)
-    wait_until(lambda: _helper_pids("pas") == [], 3, what="pasta to be gone")
+    wait_until(lambda: _helper_pids("pas", arg=str(state_dir)) == [], 3,
+               what="pasta to be gone")
 
 
 @pytest.mark.parametrize("flag,msg", [
@@ -630,3 +649,27 @@ def test_lxc_user_nic_no_dhcp_server(netbed, rk_tmpdir, state_dir):
            f"--state-dir={state_dir}", "true", timeout=90)
     assert_error(r, "did not get DHCPACK")
     assert_nothing_left(rk_tmpdir, state_dir)
+
+
+def test_sigterm_while_waiting_for_slirp4netns(tmp_path, bg, rk_tmpdir, state_dir):
+    """A signal during the network set-up ends the run at once: no hang on the helper, no
+    orphaned helper, state dir removed."""
+    real = subprocess.run(["slirp4netns", "--help"], capture_output=True, text=True).stdout
+    (tmp_path / "help.txt").write_text(real)
+    hang = fake(tmp_path, "slirp4netns",
+                f'[ "$1" = --help ] && exec cat {tmp_path}/help.txt\nexec sleep 600\n')
+    b = bg([RK_BIN, "--net=slirp4netns", "--disable-host-loopback",
+            f"--slirp4netns-binary={hang}", f"--state-dir={state_dir}", "echo", "must-not-run"])
+    def fake_running():
+        pids = _helper_pids("sleep", parent=b.p.pid)
+        return pids[0] if pids else None
+    fake_pid = wait_until(fake_running, TIMEOUT, what="the fake slirp4netns")
+    t0 = time.monotonic()
+    b.signal(signal.SIGTERM)
+    r = b.result(timeout=10)
+    assert time.monotonic() - t0 < 5
+    assert r.returncode == 255 and "child exited: signal: terminated" in r.stderr, str(r)
+    assert "must-not-run" not in r.stdout
+    wait_until(lambda: fake_pid not in _helper_pids("sleep"), 3,
+               what="the fake slirp4netns to be killed")
+    assert not state_dir.exists()
