@@ -7,6 +7,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
+#include <time.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,17 +150,42 @@ int rk_run_start(char *const argv[], struct rk_run *r)
 	return 0;
 }
 
-int rk_run_finish(struct rk_run *r, char *out, size_t outlen)
+/* Read what is there within @deadline; return the bytes read, 0 at EOF, or -ETIME. */
+static ssize_t rk_run_read(int fd, char *buf, size_t len, int64_t deadline)
 {
-	size_t n = 0;
-	int status;
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	struct timespec ts;
 
 	for (;;) {
-		char sink[512];
-		ssize_t got = n + 1 < outlen ? read(r->fd, out + n, outlen - 1 - n)
-					     : read(r->fd, sink, sizeof(sink));
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		int64_t left = deadline - ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+		if (left <= 0)
+			return -ETIME;
+		int n = poll(&pfd, 1, (int)left);
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		if (n <= 0)
+			continue;
+		ssize_t got = read(fd, buf, len);
 		if (got < 0 && errno == EINTR)
 			continue;
+		return got < 0 ? -errno : got;
+	}
+}
+
+int rk_run_finish(struct rk_run *r, char *out, size_t outlen)
+{
+	struct timespec ts;
+	size_t n = 0;
+	int status;
+	ssize_t got;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	int64_t deadline = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + RK_RUN_TIMEOUT_MS;
+	for (;;) {
+		char sink[512];
+		got = n + 1 < outlen ? rk_run_read(r->fd, out + n, outlen - 1 - n, deadline)
+				     : rk_run_read(r->fd, sink, sizeof(sink), deadline);
 		if (got <= 0)
 			break;
 		if (n + 1 < outlen)
@@ -166,10 +194,12 @@ int rk_run_finish(struct rk_run *r, char *out, size_t outlen)
 	close(r->fd);
 	if (outlen)
 		out[n] = '\0';
+	if (got == -ETIME)
+		kill(r->pid, SIGKILL); /* hung: it must not hang us */
 	while (waitpid(r->pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -errno;
-	return status;
+	return got == -ETIME ? -ETIME : status;
 }
 
 int rk_run_capture(char *const argv[], char *out, size_t outlen)

@@ -45,9 +45,13 @@ struct rk_run {
 /** rk_run_start - start @argv like rk_run_capture() without waiting. Return: 0 or -errno. */
 int rk_run_start(char *const argv[], struct rk_run *r);
 
+/* A helper run to completion that has not closed its output within this time is killed. */
+#define RK_RUN_TIMEOUT_MS 30000
+
 /**
- * rk_run_finish - collect the output of a started helper into @out and reap it.
- * Return: the wait status, or -errno.
+ * rk_run_finish - collect the output of a started helper into @out and reap it; a helper that
+ * hangs for RK_RUN_TIMEOUT_MS is killed. Return: the wait status, -ETIME for a hung helper, or
+ * -errno.
  */
 int rk_run_finish(struct rk_run *r, char *out, size_t outlen);
 

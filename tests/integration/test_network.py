@@ -673,3 +673,12 @@ def test_sigterm_while_waiting_for_slirp4netns(tmp_path, bg, rk_tmpdir, state_di
     wait_until(lambda: fake_pid not in _helper_pids("sleep"), 3,
                what="the fake slirp4netns to be killed")
     assert not state_dir.exists()
+
+
+def test_probe_of_a_hanging_helper(tmp_path, rk_tmpdir, state_dir):
+    """A slirp4netns whose --help never ends is killed after 30 s: a clear error, no hang."""
+    hang = fake(tmp_path, "slirp4netns", "exec sleep 600\n")
+    r = rk("--net=slirp4netns", "--disable-host-loopback", f"--slirp4netns-binary={hang}",
+           f"--state-dir={state_dir}", "true", timeout=60)
+    assert_single_error(r, f'command "{hang} --help" failed: timer expired')
+    assert_nothing_left(rk_tmpdir, state_dir)
