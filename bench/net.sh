@@ -219,8 +219,9 @@ stop_server() {
 	wait "$srv" 2>/dev/null || true
 	srv=''
 }
-helper_pids() { # the PIDs of this user's slirp4netns and pasta processes
-	pgrep -u "$(id -u)" -x 'slirp4netns|pasta|pasta\.avx2|passt|passt\.avx2' | sort || true
+helper_pids() { # the PIDs of this user's live slirp4netns and pasta processes (not zombies)
+	ps -u "$(id -u)" -o pid=,stat=,comm= |
+		awk '$2 !~ /^[ZX]/ && $3 ~ /^(slirp4netns|pasta|passt)/ { print $1 }' | sort
 }
 
 printf 'name\tdriver\tside\tmtu\tround\tstatus\tleaked\n' >"$out/results.tsv"
@@ -296,11 +297,15 @@ run_driver() {
 		[ -n "${leaked// /}" ] || break
 		sleep 0.1
 	done
+	local n=0 cmd
 	for p in $leaked; do
-		echo "net.sh: $name: helper process $p ($(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)) outlived the run; ending it" >&2
+		cmd=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) || cmd=''
+		[ -n "$cmd" ] || continue # gone meanwhile
+		echo "net.sh: $name: helper process $p ($cmd) outlived the run; ending it" >&2
 		kill "$p" 2>/dev/null || true
+		n=$((n + 1))
 	done
-	leaked=$(echo "$leaked" | wc -w)
+	leaked=$n
 	err=$(json_error "$json")
 	if [ -z "$err" ] && [ "$rc" != 0 ]; then
 		err="exit status $rc: $(tail -n 3 "$out/$name.stderr" | tr '\n' ' ')"
@@ -336,6 +341,7 @@ run_loopback() { # ROUND
 }
 
 trap 'stop_server' EXIT
+cat /proc/loadavg >"$out/loadavg-start.txt"
 
 # ---------------------------------------------------------------- throughput
 for r in $(seq "$rounds"); do
@@ -381,6 +387,7 @@ else
 	hf none 3 -n ours "$ours --net=none true"
 fi
 trap - EXIT
+cat /proc/loadavg >"$out/loadavg-end.txt"
 
 # ---------------------------------------------------------------- report
 rc=0
@@ -435,6 +442,7 @@ print(f"""## Network drivers: iperf3 child→host and start-up
 - machine: Linux {u.release} ({u.machine}), {cpu()}, {os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))})
 - command: `{cmdline}` ({rounds} rounds, ours and reference alternating; iperf3 -t {time_s}; hyperfine --shell=none --runs {runs})
 - run as: {os.environ.get('USER', '?')} (uid {os.getuid()}), private network namespace with the test bed
+- load average (1, 5, 15 min) at the start: {' '.join(open(f"{out}/loadavg-start.txt").read().split()[:3])}; at the end: {' '.join(open(f"{out}/loadavg-end.txt").read().split()[:3])}
 - ours: `{ours}` ({version([ours, '--version'])}); reference: `{ref}` ({version([ref, '--version'])})
 - helpers: {version(['slirp4netns', '--version'])}; pasta: Debian passt {version(['dpkg-query', '-W', '-f=${Version}', 'passt'])}; {version(['iperf3', '--version'])}
 - iperf3 server: `iperf3 -s -1 -B 198.18.0.1` in the bed's namespace for every driver (lxc-user-nic: routed over rkbr0 via 198.18.2.1)

@@ -32,17 +32,10 @@ const struct rk_net_driver *rk_net_driver_find(const char *name)
 
 const char *rk_net_driver_list(char *buf, size_t len)
 {
-	size_t n = 0;
-
 	buf[0] = '\0';
-	for (size_t i = 0; rk_net_drivers[i]; i++) {
-		if (!rk_net_drivers[i]->built)
-			continue;
-		int w = snprintf(buf + n, len - n, "%s%s", n ? ", " : "", rk_net_drivers[i]->name);
-		if (w < 0 || (size_t)w >= len - n)
-			break;
-		n += (size_t)w;
-	}
+	for (size_t i = 0; rk_net_drivers[i]; i++)
+		if (rk_net_drivers[i]->built)
+			rk_strv_list_append(buf, len, rk_net_drivers[i]->name);
 	return buf;
 }
 
@@ -84,6 +77,18 @@ int rk_net_cidr(const char *cidr, unsigned offset, char ip[RK_MSG_IPSTR], int *p
 	a.s_addr = htonl(ntohl(a.s_addr) + offset);
 	inet_ntop(AF_INET, &a, ip, RK_MSG_IPSTR);
 	*prefix = (int)len;
+	return 0;
+}
+
+int rk_net_plan(const struct rk_config *cfg, unsigned gw_offset, unsigned dns_offset,
+		struct rk_msg_net *m, struct rk_err *err)
+{
+	int rc;
+
+	if ((rc = rk_net_cidr(cfg->cidr, 100, m->ip, &m->netmask, err)) < 0 ||
+	    (rc = rk_net_cidr(cfg->cidr, gw_offset, m->gateway, &m->netmask, err)) < 0 ||
+	    (rc = rk_net_cidr(cfg->cidr, dns_offset, m->dns[0], &m->netmask, err)) < 0)
+		return rc;
 	return 0;
 }
 

@@ -106,6 +106,13 @@ void rk_net_stop(struct rk_net *net);
 int rk_net_cidr(const char *cidr, unsigned offset, char ip[RK_MSG_IPSTR], int *prefix,
 		struct rk_err *err);
 
+/**
+ * rk_net_plan - the fixed address plan of --cidr into @m (SPEC 7.1): child .100, gateway
+ * @gw_offset, the first DNS server @dns_offset, the prefix length. Return: 0 or -EINVAL.
+ */
+int rk_net_plan(const struct rk_config *cfg, unsigned gw_offset, unsigned dns_offset,
+		struct rk_msg_net *m, struct rk_err *err);
+
 /** rk_net_cidr_check - whether --cidr gives an IPv4 address plan (rk_net_cidr's errors). */
 int rk_net_cidr_check(const struct rk_config *cfg, struct rk_err *err);
 

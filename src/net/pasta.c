@@ -161,9 +161,7 @@ static int rk_pasta_start(struct rk_net *net, const struct rk_net_parent_env *en
 	snprintf(out->dev, sizeof(out->dev), "%s", rk_net_ifname(cfg, RK_PASTA_IFNAME));
 	out->mtu = rk_net_mtu(cfg, RK_PASTA_MTU);
 	out->flags = RK_MSG_NET_CONFIGURES_IFACE;
-	if ((rc = rk_net_cidr(cfg->cidr, 100, out->ip, &out->netmask, err)) < 0 ||
-	    (rc = rk_net_cidr(cfg->cidr, 2, out->gateway, &out->netmask, err)) < 0 ||
-	    (rc = rk_net_cidr(cfg->cidr, 3, out->dns[0], &out->netmask, err)) < 0)
+	if ((rc = rk_net_plan(cfg, 2, 3, out, err)) < 0)
 		return rc;
 	if (rk_pasta_argv(&argv, p, cfg, env, out) < 0) {
 		rk_strv_free(&argv);

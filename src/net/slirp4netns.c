@@ -330,9 +330,7 @@ static int rk_s4_start(struct rk_net *net, const struct rk_net_parent_env *env,
 
 	snprintf(out->dev, sizeof(out->dev), "%s", tap);
 	out->mtu = mtu;
-	if ((rc = rk_net_cidr(cfg->cidr, 100, out->ip, &out->netmask, err)) < 0 ||
-	    (rc = rk_net_cidr(cfg->cidr, 2, out->gateway, &out->netmask, err)) < 0 ||
-	    (rc = rk_net_cidr(cfg->cidr, 3, out->dns[0], &out->netmask, err)) < 0)
+	if ((rc = rk_net_plan(cfg, 2, 3, out, err)) < 0)
 		return rc;
 	if (cfg->ipv6) /* slirp4netns' only IPv6 nameserver */
 		snprintf(out->dns[1], sizeof(out->dns[1]), "fd00::3");

@@ -3,6 +3,7 @@
  * port.c - the table of port drivers and their network checks (see port.h).
  */
 #include "port/port.h"
+#include "util/strv.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -65,16 +66,9 @@ const struct rk_port_driver *rk_port_driver_find(const char *name)
 
 const char *rk_port_driver_list(char *buf, size_t len)
 {
-	size_t n = 0;
-
 	buf[0] = '\0';
-	for (size_t i = 0; rk_port_drivers[i]; i++) {
-		if (!rk_port_drivers[i]->built)
-			continue;
-		int w = snprintf(buf + n, len - n, "%s%s", n ? ", " : "", rk_port_drivers[i]->name);
-		if (w < 0 || (size_t)w >= len - n)
-			break;
-		n += (size_t)w;
-	}
+	for (size_t i = 0; rk_port_drivers[i]; i++)
+		if (rk_port_drivers[i]->built)
+			rk_strv_list_append(buf, len, rk_port_drivers[i]->name);
 	return buf;
 }

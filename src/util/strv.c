@@ -77,3 +77,12 @@ char *rk_strv_join(char *const *v, size_t n, const char *sep)
 	}
 	return out;
 }
+
+void rk_strv_list_append(char *buf, size_t len, const char *item)
+{
+	size_t n = strnlen(buf, len);
+
+	if (n + (n ? 2 : 0) + strlen(item) >= len)
+		return;
+	snprintf(buf + n, len - n, "%s%s", n ? ", " : "", item);
+}

@@ -22,4 +22,10 @@ void rk_strv_free(struct rk_strv *sv);
 /** rk_strv_join - join with @sep into a new string (NULL on ENOMEM). */
 char *rk_strv_join(char *const *v, size_t n, const char *sep);
 
+/**
+ * rk_strv_list_append - append @item to the ", "-separated list in @buf (size @len, always
+ * terminated; an item that does not fit is left out).
+ */
+void rk_strv_list_append(char *buf, size_t len, const char *item);
+
 #endif
