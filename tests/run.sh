@@ -11,7 +11,8 @@
 # runs (tests/lib/setup-root.sh: test user rktest with sub-IDs, privileged helper + sudoers,
 # propagation tmpfs, /dev/net/tun); delegate a fresh cgroup2 directory to the test user
 # (tests/lib/cgroup.sh); run pytest on tests/integration as that user inside a private network
-# namespace (tests/lib/as-test-user.sh); print a summary. Its last line is "N passed, M failed"
+# namespace (tests/lib/as-test-user.sh), then the network, signal and exit-code tests again with
+# the ASan+UBSan binary; print a summary. Its last line is "N passed, M failed"
 # over unit, fuzz and integration tests, and the exit status is non-zero if anything failed, if
 # a step failed, or if no test ran. With CI=true a skipped test counts as failed.
 #
@@ -35,6 +36,7 @@ if [ "${1:-}" = --no-build ]; then
 	shift
 fi
 pytest_args=("$@")
+pytest_args_given=("$@")
 [ ${#pytest_args[@]} -gt 0 ] || pytest_args=(tests/integration)
 rk_bin=${RK_BIN:-$repo/build/rootlesskit}
 case "$rk_bin" in /*) ;; *) rk_bin=$PWD/$rk_bin ;; esac
@@ -179,29 +181,50 @@ if ! user_can_reach; then
 	chmod -R a+rX "$workdir"
 fi
 
-vars=(
-	RK_BIN="$rk_bin"
-	RK_REF_BIN=/usr/bin/rootlesskit
-	RK_TEST_PRIVHELPER="$RK_TEST_PRIVHELPER_PATH"
-	CI="$ci"
-	PYTEST_TIMEOUT="${RK_TEST_TIMEOUT:-300}"
-)
-[ -z "$cgroup" ] || vars+=(RK_TEST_CGROUP2="$cgroup")
-rk_log "integration tests as $RK_TEST_USER in a private network namespace"
-printf '    %s\n' "${vars[@]}" >&2
-junit=$rundir/junit.xml
-bash "$lib/as-test-user.sh" ${cgroup:+--cgroup "$cgroup"} --cwd "$workdir" "${vars[@]}" -- \
-	timeout --kill-after=30 "${RK_TEST_TOTAL_TIMEOUT:-3600}" \
-	/usr/bin/python3 -B -m pytest -v -rA -p no:cacheprovider --junitxml="$junit" \
-	"${pytest_args[@]}" </dev/null 9>&-
-rc=$?
-last_failed=0
-[ ! -s "$junit" ] || count integration junit "$junit" 0
-case $rc in
-0 | 1) [ -s "$junit" ] || fail_step "integration: pytest exited with status $rc and wrote no report" ;;
-5) fail_step "integration: pytest collected no test (exit status 5)" ;;
-124) fail_step "integration: pytest ran out of time (RK_TEST_TOTAL_TIMEOUT=${RK_TEST_TOTAL_TIMEOUT:-3600} s)" ;;
-137) fail_step "integration: pytest was killed (SIGKILL: out of time, or killed from outside)" ;;
-*) [ "$last_failed" != 0 ] || fail_step "integration: pytest exited with status $rc" ;;
-esac
+# run_pytest LABEL RK_BIN PYTEST_ARGS...: the integration tests as the test user in the bed.
+run_pytest() {
+	local label=$1 bin=$2 junit rc
+	shift 2
+	local vars=(
+		RK_BIN="$bin"
+		RK_REF_BIN=/usr/bin/rootlesskit
+		RK_TEST_PRIVHELPER="$RK_TEST_PRIVHELPER_PATH"
+		CI="$ci"
+		PYTEST_TIMEOUT="${RK_TEST_TIMEOUT:-300}"
+		ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_summary=1:detect_leaks=1
+		UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_summary=1:print_stacktrace=1
+	)
+	[ -z "$cgroup" ] || vars+=(RK_TEST_CGROUP2="$cgroup")
+	rk_log "$label: tests as $RK_TEST_USER in a private network namespace"
+	printf '    %s\n' "${vars[@]}" >&2
+	junit=$rundir/junit-${label//[^a-z]/_}.xml
+	bash "$lib/as-test-user.sh" ${cgroup:+--cgroup "$cgroup"} --cwd "$workdir" "${vars[@]}" -- \
+		timeout --kill-after=30 "${RK_TEST_TOTAL_TIMEOUT:-3600}" \
+		/usr/bin/python3 -B -m pytest -v -rA -p no:cacheprovider --junitxml="$junit" \
+		"$@" </dev/null 9>&-
+	rc=$?
+	last_failed=0
+	[ ! -s "$junit" ] || count "$label" junit "$junit" 0
+	case $rc in
+	0 | 1) [ -s "$junit" ] || fail_step "$label: pytest exited with status $rc and wrote no report" ;;
+	5) fail_step "$label: pytest collected no test (exit status 5)" ;;
+	124) fail_step "$label: pytest ran out of time (RK_TEST_TOTAL_TIMEOUT=${RK_TEST_TOTAL_TIMEOUT:-3600} s)" ;;
+	137) fail_step "$label: pytest was killed (SIGKILL: out of time, or killed from outside)" ;;
+	*) [ "$last_failed" != 0 ] || fail_step "$label: pytest exited with status $rc" ;;
+	esac
+}
+
+run_pytest integration "$rk_bin" "${pytest_args[@]}"
+# The sanitizer build through the tests that drive the event loops, the channel, the helpers and
+# the network drivers hardest: a memory error or a leak in the parent or the child fails them.
+asan_bin=$repo/build-asan/rootlesskit
+if [ "$build" = 1 ] && [ -z "${RK_BIN:-}" ] && [ ${#pytest_args_given[@]} -eq 0 ]; then
+	if [ -x "$asan_bin" ]; then
+		[ "$workdir" = "$repo" ] || asan_bin=$workdir/build-asan/rootlesskit
+		run_pytest "integration (asan)" "$asan_bin" tests/integration/test_network.py \
+			tests/integration/test_signals.py tests/integration/test_exit_codes.py
+	else
+		fail_step "integration (asan): $asan_bin was not built"
+	fi
+fi
 finish
