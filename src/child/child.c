@@ -139,7 +139,7 @@ static void rk_child_early(struct rk_child *c, struct rk_net_child_env *env)
 
 	rk_child_expect(c, RK_MSG_MAPS_DONE, &m);
 	rk_child_become_root(m.value != 0);
-	if ((rc = rk_mounts_propagation(cfg->propagation)) < 0)
+	if ((rc = rk_mounts_propagation(c->a->choice->propagation)) < 0)
 		rk_die("failed to set propagation of / to %s: %s", cfg->propagation,
 		       go_strerror(-rc));
 	if (cfg->pidns)
@@ -206,7 +206,7 @@ void rk_child_main(const struct rk_child_args *a)
 		rk_die("signalfd: %s", go_strerror(-rc));
 	struct rk_command_opts o = {
 	    .argv = a->cfg->command,
-	    .reaper = rk_reaper_enabled(a->cfg),
+	    .reaper = a->choice->reaper,
 	    .listen_fds = a->listen_fds,
 	    .set_listen_pid = a->set_listen_pid,
 	};

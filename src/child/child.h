@@ -31,8 +31,8 @@ struct rk_child_args {
 __attribute__((noreturn)) void rk_child_main(const struct rk_child_args *a);
 
 /* mounts.c */
-/** rk_mounts_propagation - apply --propagation to "/" (unknown values: nothing). */
-int rk_mounts_propagation(const char *value);
+/** rk_mounts_propagation - apply the propagation @flags to "/" (0: nothing). */
+int rk_mounts_propagation(unsigned long flags);
 /** rk_mounts_proc - mount a new procfs on /proc (for --pidns); failures only warn. */
 void rk_mounts_proc(void);
 /**

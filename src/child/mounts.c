@@ -14,10 +14,8 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
-int rk_mounts_propagation(const char *value)
+int rk_mounts_propagation(unsigned long flags)
 {
-	unsigned long flags = rk_propagation_flags(value);
-
 	if (!flags)
 		return 0;
 	if (mount("none", "/", NULL, flags, NULL) < 0)

@@ -125,7 +125,8 @@ static int rk_validate_port(const struct rk_config *cfg, struct rk_choice *out, 
 	return 0;
 }
 
-static int rk_validate_process(const struct rk_config *cfg, struct rk_err *err)
+static int rk_validate_process(const struct rk_config *cfg, struct rk_choice *out,
+			       struct rk_err *err)
 {
 	if (strcmp(cfg->reaper, "auto") && strcmp(cfg->reaper, "true") &&
 	    strcmp(cfg->reaper, "false"))
@@ -140,6 +141,10 @@ static int rk_validate_process(const struct rk_config *cfg, struct rk_err *err)
 		FAIL("failed to setup UID/GID map: failed to compute uid/gid map: unknown subid "
 		     "source \"%s\"",
 		     cfg->subid_source);
+	out->reaper = rk_reaper_enabled(cfg);
+	out->subid = !strcmp(cfg->subid_source, "static")    ? RK_SUBID_STATIC
+		     : !strcmp(cfg->subid_source, "dynamic") ? RK_SUBID_DYNAMIC
+							     : RK_SUBID_AUTO;
 	return 0;
 }
 
@@ -198,7 +203,8 @@ int rk_config_validate(const struct rk_config *cfg, struct rk_choice *out, struc
 		FAIL("ifname must be shorter than 16 bytes, got %s", cfg->ifname);
 	if ((rc = rk_validate_port(cfg, out, err)) < 0)
 		return rc;
-	if ((rc = rk_validate_process(cfg, err)) < 0)
+	if ((rc = rk_validate_process(cfg, out, err)) < 0)
 		return rc;
+	out->propagation = rk_propagation_flags(cfg->propagation);
 	return rk_validate_mounts(cfg, warnings, err);
 }

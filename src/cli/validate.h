@@ -9,6 +9,7 @@
 #ifndef RK_CLI_VALIDATE_H
 #define RK_CLI_VALIDATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "cli/options.h"
@@ -18,10 +19,16 @@
 struct rk_net_driver;
 struct rk_port_driver;
 
-/* What validation decided: the drivers of this run, from the driver tables. */
+enum rk_subid_source { RK_SUBID_AUTO, RK_SUBID_DYNAMIC, RK_SUBID_STATIC };
+
+/* What validation decided: the drivers of this run (from the driver tables) and the modes that
+ * the flags carry as text, resolved once. */
 struct rk_choice {
 	const struct rk_net_driver *net;
 	const struct rk_port_driver *port;
+	bool reaper;		    /* --reaper (auto = --pidns) */
+	unsigned long propagation;  /* mount flags of --propagation; 0 = leave / alone */
+	enum rk_subid_source subid; /* --subid-source */
 };
 
 /**

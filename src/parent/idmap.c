@@ -134,7 +134,7 @@ static bool rk_idmap_auto_is_static(void)
 }
 
 /* The sub-ID ranges of the current user from @source, into @out; no /etc/sub?id = no ranges. */
-static int rk_idmap_ranges(const char *source, bool gid, struct rk_subid_list *out,
+static int rk_idmap_ranges(enum rk_subid_source source, bool gid, struct rk_subid_list *out,
 			   struct rk_err *err)
 {
 	struct rk_user u;
@@ -142,9 +142,9 @@ static int rk_idmap_ranges(const char *source, bool gid, struct rk_subid_list *o
 
 	rk_user_get(&u);
 	out->n = 0;
-	if (!strcmp(source, "static"))
+	if (source == RK_SUBID_STATIC)
 		return rk_ranges_static(gid, &u, out, err);
-	if (!strcmp(source, "dynamic"))
+	if (source == RK_SUBID_DYNAMIC)
 		return rk_ranges_dynamic(gid, &u, out, err);
 	rc = rk_ranges_dynamic(gid, &u, out, err);
 	if (rc == 0 && out->n > 0)
@@ -286,17 +286,17 @@ static int rk_idmap_apply(pid_t pid, const struct rk_user *u, const struct rk_su
 	return rc;
 }
 
-int rk_idmap_setup(pid_t pid, const char *source, bool *setgroups_ok, struct rk_err *err)
+int rk_idmap_setup(pid_t pid, enum rk_subid_source source, bool *setgroups_ok, struct rk_err *err)
 {
 	struct rk_subid_list uids, gids;
 	struct rk_user u;
 	int rc;
 
 	rk_user_get(&u);
-	if (!strcmp(source, "auto") && rk_idmap_auto_is_static()) {
+	if (source == RK_SUBID_AUTO && rk_idmap_auto_is_static()) {
 		rk_debug("subid-source:auto: libsubid reads /etc/subuid and /etc/subgid here; "
 			 "reading them directly");
-		source = "static";
+		source = RK_SUBID_STATIC;
 	}
 	if ((rc = rk_idmap_ranges(source, false, &uids, err)) < 0 ||
 	    (rc = rk_idmap_ranges(source, true, &gids, err)) < 0)

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 
+#include "cli/validate.h"
 #include "util/err.h"
 #include <stddef.h>
 #include <sys/types.h>
@@ -17,6 +18,6 @@
  * @setgroups_ok: set to whether setgroups(2) stays allowed in the namespace.
  * Return: 0 or -errno with the message in @err.
  */
-int rk_idmap_setup(pid_t pid, const char *source, bool *setgroups_ok, struct rk_err *err);
+int rk_idmap_setup(pid_t pid, enum rk_subid_source source, bool *setgroups_ok, struct rk_err *err);
 
 #endif

@@ -281,7 +281,7 @@ static int rk_parent_setup_child(struct rk_parent *p)
 	int rc;
 
 	rk_err_clear(&err);
-	if (rk_idmap_setup(p->child, p->cfg->subid_source, &setgroups_ok, &err) < 0) {
+	if (rk_idmap_setup(p->child, p->choice->subid, &setgroups_ok, &err) < 0) {
 		rk_error("%s", err.msg);
 		return 1;
 	}
