@@ -388,6 +388,15 @@ def test_none(detach):
     assert "no-resolv" in r.stdout, str(r)
 
 
+def test_detach_netns_with_host_network():
+    """--net=host --detach-netns: an empty netns (lo down) on STATE_DIR/netns, as upstream."""
+    r = rk_ok("--detach-netns", *sh('readlink /proc/self/ns/net',
+                                    'nsenter --net="$ROOTLESSKIT_STATE_DIR/netns" ip -o link'))
+    cmd_ns, links = r.stdout.split("\n", 1)
+    assert cmd_ns == os.readlink("/proc/self/ns/net"), str(r)
+    assert len(links.splitlines()) == 1 and "lo:" in links and ",UP" not in links, str(r)
+
+
 def test_none_has_new_netns():
     r = rk_ok("--net=none", "readlink", "/proc/self/ns/net")
     assert r.stdout.strip() != os.readlink("/proc/self/ns/net")
