@@ -15,9 +15,9 @@
 #
 # As root it prepares the machine like the tests do (packages, user rktest with sub-IDs and its
 # line in /etc/lxc/lxc-usernet; tests/lib/setup-root.sh --no-prop), takes the machine-wide lock
-# (waiting for a running test suite) and re-executes itself as rktest inside a private network
-# namespace with the test bed (tests/lib/as-test-user.sh, tests/lib/netns-setup.sh). As any other
-# user it measures directly: that user needs sub-IDs and the bed (RK_TEST_* variables).
+# (waiting for a running test suite; held until the end) and runs itself as rktest inside a
+# private network namespace with the test bed (tests/lib/as-test-user.sh, netns-setup.sh). As
+# any other user it measures directly: that user needs sub-IDs and the bed (RK_TEST_* variables).
 # Binaries: RK_BIN (default <repo>/build/rootlesskit) and RK_REF_BIN (default /usr/bin/rootlesskit).
 # Traffic goes only to the bed's addresses and to veths inside namespaces made here.
 #
@@ -108,10 +108,13 @@ if [ "$(id -u)" = 0 ]; then
 	fi
 	# Pass on the options given, with the output directory made explicit.
 	args=(--rounds "$rounds" --time "$time_s" --runs "$runs" --out "$out")
-	exec 9>&-
-	exec bash "$repo/tests/lib/as-test-user.sh" --cwd "$out" \
+	# Not exec: this shell keeps fd 9, and with it the lock, until the measurement has ended (a
+	# test run waiting for the lock would otherwise build and test beside it).
+	rc=0
+	bash "$repo/tests/lib/as-test-user.sh" --cwd "$out" \
 		RK_BIN="$ours" RK_REF_BIN="$ref" RK_BENCH_CMDLINE="bench/net.sh${orig_args[*]:+ ${orig_args[*]}}" -- \
-		/bin/bash "$script" "${args[@]}"
+		/bin/bash "$script" "${args[@]}" 9>&- || rc=$?
+	exit "$rc"
 fi
 
 # ---------------------------------------------------------------- as the unprivileged user
@@ -393,7 +396,7 @@ cat /proc/loadavg >"$out/loadavg-end.txt"
 rc=0
 /usr/bin/python3 - "$out" "$ours" "$ref" "${RK_BENCH_CMDLINE:-bench/net.sh${orig_args[*]:+ ${orig_args[*]}}}" \
 	"$rounds" "$time_s" "$runs" "$(command -v pasta)" <<'PY' || rc=$?
-import csv, json, os, platform, statistics, subprocess, sys, time
+import csv, hashlib, json, os, platform, statistics, subprocess, sys, time
 out, ours, ref, cmdline, rounds, time_s, runs, pasta = sys.argv[1:]
 
 def version(argv):
@@ -443,7 +446,7 @@ print(f"""## Network drivers: iperf3 child→host and start-up
 - command: `{cmdline}` ({rounds} rounds, ours and reference alternating; iperf3 -t {time_s}; hyperfine --shell=none --runs {runs})
 - run as: {os.environ.get('USER', '?')} (uid {os.getuid()}), private network namespace with the test bed
 - load average (1, 5, 15 min) at the start: {' '.join(open(f"{out}/loadavg-start.txt").read().split()[:3])}; at the end: {' '.join(open(f"{out}/loadavg-end.txt").read().split()[:3])}
-- ours: `{ours}` ({version([ours, '--version'])}); reference: `{ref}` ({version([ref, '--version'])})
+- ours: `{ours}` ({version([ours, '--version'])}, sha256 {hashlib.sha256(open(ours, 'rb').read()).hexdigest()[:12]}); reference: `{ref}` ({version([ref, '--version'])})
 - helpers: {version(['slirp4netns', '--version'])}; pasta: Debian passt {version(['dpkg-query', '-W', '-f=${Version}', 'passt'])}; {version(['iperf3', '--version'])}
 - iperf3 server: `iperf3 -s -1 -B 198.18.0.1` in the bed's namespace for every driver (lxc-user-nic: routed over rkbr0 via 198.18.2.1)
 - raw data: `{out}`
@@ -466,7 +469,7 @@ for driver, refname in (("slirp4netns", "rootlesskit 1.1.0"), ("lxc-user-nic", "
         goals.append((f"{driver} MTU {m}", q, met))
         qv = ratio(a, veth[m])
         print(f"| {driver} | {m} | {cell(a)} | {cell(b)} ({refname}) | "
-              f"{'–' if q is None else f'{q:.2f}'} | {met} | {'–' if qv is None else f'{qv:.2f}'} |")
+              f"{'–' if q is None else f'{q:.3f}'} | {met} | {'–' if qv is None else f'{qv:.2f}'} |")
 
 print("""
 Physical reference (no rootlesskit, no helper):
