@@ -196,9 +196,10 @@ setup_daemons() {
 	# DNS: local data only; --local=/#/ makes every other name NXDOMAIN (no upstream, ever).
 	start_dnsmasq dns --port=53 --bind-interfaces "${listen[@]}" --host-record="$record" \
 		--local=/#/ --log-queries=extra
-	# DHCP on the bridge only; --port=0: no DNS at all.
+	# DHCP on the bridge only; --port=0: no DNS at all; --no-ping: offer at once (nothing else
+	# is on the bridge; the ping check would add up to 3 s to every lxc-user-nic start).
 	start_dnsmasq dhcp --port=0 --interface="$BRIDGE" --except-interface=lo --bind-interfaces \
-		--dhcp-authoritative \
+		--dhcp-authoritative --no-ping \
 		--dhcp-range="$DHCP_FIRST,$DHCP_LAST,255.255.255.0,$DHCP_LEASE" \
 		--dhcp-option=option:router,"$BRIDGE_ADDR4" --dhcp-option=option:dns-server,"$ADDR4" \
 		--dhcp-leasefile="$dir/dhcp.leases" --log-dhcp
