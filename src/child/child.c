@@ -22,6 +22,7 @@
 #include "child/child.h"
 #include "cli/validate.h"
 #include "net/net.h"
+#include "util/chan.h"
 #include "util/fsutil.h"
 #include "util/goparse.h"
 #include "util/log.h"
@@ -40,49 +41,20 @@
 struct rk_child {
 	const struct rk_child_args *a;
 	struct rk_loop *loop;
-	struct rk_loop_src *chan;
-	bool got; /* a message is waiting in .msg */
-	struct rk_msg msg;
-	int chan_rc; /* < 0 once the channel failed (EOF: -EPIPE) */
+	struct rk_chan chan;
 	struct rk_command cmd;
 };
-
-static void rk_child_on_channel(struct rk_loop *loop, struct rk_loop_src *src, uint32_t events,
-				void *data)
-{
-	struct rk_child *c = data;
-	struct rk_msg m;
-	int rc = rk_msg_recv(rk_loop_src_fd(src), &m);
-
-	if (rc == -EAGAIN)
-		return;
-	if (rc < 0) {
-		c->chan_rc = rc;
-		rk_loop_del(loop, src);
-		c->chan = NULL;
-		return;
-	}
-	if (c->got) { /* nobody asked for it: the parent does not speak out of turn */
-		c->chan_rc = -EPROTO;
-		return;
-	}
-	c->msg = m;
-	c->got = true;
-}
 
 /* Run the loop until the parent's message of @type arrives; die on anything else. */
 static void rk_child_expect(struct rk_child *c, enum rk_msg_type type, struct rk_msg *m)
 {
-	while (!c->got && c->chan_rc == 0)
-		if (rk_loop_run_once(c->loop, -1) < 0)
-			rk_die("event loop: %s", go_strerror(errno));
-	if (c->chan_rc == -EPIPE)
+	int rc = rk_chan_expect(&c->chan, c->loop, type, NULL, m);
+
+	if (rc == -EPIPE)
 		_exit(1); /* the parent died: nobody is left to report to */
-	if (c->chan_rc < 0 || c->msg.type != (uint16_t)type)
+	if (rc < 0)
 		rk_die("parent<->child channel: unexpected message (%s)",
-		       c->chan_rc < 0 ? go_strerror(-c->chan_rc) : "wrong type");
-	*m = c->msg;
-	c->got = false;
+		       rc == -EBADMSG ? "wrong type" : go_strerror(-rc));
 }
 
 static void rk_child_send(struct rk_child *c, const struct rk_msg *m)
@@ -190,9 +162,7 @@ void rk_child_main(const struct rk_child_args *a)
 	for (int i = 0; i < a->nclose_fds; i++)
 		if (a->close_fds[i] >= 0)
 			close(a->close_fds[i]);
-	if ((rc = rk_loop_new(&c.loop)) < 0 ||
-	    (rc = rk_loop_add_fd(c.loop, a->sock, EPOLLIN, false, rk_child_on_channel, &c,
-				 &c.chan)) < 0)
+	if ((rc = rk_loop_new(&c.loop)) < 0 || (rc = rk_chan_watch(&c.chan, c.loop, a->sock)) < 0)
 		rk_die("event loop: %s", go_strerror(-rc));
 	env.loop = c.loop;
 

@@ -36,6 +36,7 @@
 #include "parent/preflight.h"
 #include "parent/statedir.h"
 #include "util/fsutil.h"
+#include "util/chan.h"
 #include "util/goparse.h"
 #include "util/log.h"
 #include "util/loop.h"
@@ -65,9 +66,7 @@ struct rk_parent {
 	pid_t child;
 	bool child_exited; /* seen through its pidfd; .child_status holds its wait status */
 	int child_status;
-	bool got; /* a message from the child is waiting in .msg */
-	struct rk_msg msg;
-	int chan_rc; /* < 0 once the channel failed (EOF: -EPIPE) */
+	struct rk_chan chan;
 	int listen_fds;
 	bool set_listen_pid;
 	char netns_path[PATH_MAX];
@@ -176,49 +175,21 @@ static void rk_parent_on_child_exit(struct rk_loop *loop, struct rk_loop_src *sr
 	p->child_status = status;
 }
 
-static void rk_parent_on_channel(struct rk_loop *loop, struct rk_loop_src *src, uint32_t events,
-				 void *data)
-{
-	struct rk_parent *p = data;
-	struct rk_msg m;
-	int rc = rk_msg_recv(p->sock, &m);
-
-	if (rc == -EAGAIN)
-		return;
-	if (rc < 0 || p->got) {
-		/* EOF (the child died), a malformed message, or one nobody asked for */
-		p->chan_rc = rc < 0 ? rc : -EPROTO;
-		if (rc >= 0 && m.fd >= 0)
-			close(m.fd);
-		rk_loop_del(loop, src);
-		return;
-	}
-	p->msg = m;
-	p->got = true;
-}
-
 /*
  * Wait for the child's message of @type. Return: 0; -EPIPE if the child died (its status
  * tells why); -EPROTO with a message printed if it said something else.
  */
 static int rk_parent_expect(struct rk_parent *p, enum rk_msg_type type, struct rk_msg *m)
 {
-	int rc;
+	int rc = rk_chan_expect(&p->chan, p->loop, type, &p->child_exited, m);
 
-	while (!p->got && p->chan_rc == 0 && !p->child_exited)
-		if ((rc = rk_loop_run_once(p->loop, -1)) < 0)
-			return rc;
-	if (!p->got)
-		return p->chan_rc == -EPROTO
-			   ? (rk_error("parent<->child channel: protocol error"), -EPROTO)
-			   : -EPIPE;
-	p->got = false;
-	if (p->msg.type != (uint16_t)type) {
-		rk_error("parent<->child channel: unexpected message %u", p->msg.type);
+	if (rc == -EPROTO)
+		rk_error("parent<->child channel: protocol error");
+	else if (rc == -EBADMSG)
+		rk_error("parent<->child channel: unexpected message %u", p->chan.msg.type);
+	if (rc == -EPROTO || rc == -EBADMSG)
 		return -EPROTO;
-	}
-	*m = p->msg;
-	return 0;
+	return rc < 0 ? -EPIPE : 0;
 }
 
 static int rk_parent_exit_code(int status)
@@ -326,7 +297,7 @@ static int rk_parent_watch_child(struct rk_parent *p)
 
 	if (rc < 0)
 		return rc;
-	return rk_loop_add_fd(p->loop, p->sock, EPOLLIN, false, rk_parent_on_channel, p, NULL);
+	return rk_chan_watch(&p->chan, p->loop, p->sock);
 }
 
 /* Wait for the child to end (it was told to start, or was killed); return its exit code. */
