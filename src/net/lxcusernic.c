@@ -169,14 +169,8 @@ static int rk_lxc_start(struct rk_net *net, const struct rk_net_parent_env *env,
 	snprintf(l->h.name, sizeof(l->h.name), "lxc-user-nic");
 	if ((rc = rk_helper_start(&l->h, env->loop, argv, NULL, 0, err)) < 0)
 		return rc;
-	rc = rk_net_wait(env, &l->h.exited, &l->h.exited, RK_NET_HELPER_TIMEOUT_MS);
-	if (rc == -ECANCELED)
-		return rk_err_set(err, ECANCELED, "the child exited before lxc-user-nic finished");
-	if (rc == -ETIMEDOUT)
-		return rk_err_set(err, ETIMEDOUT, "%s did not finish within %d s", l->path,
-				  RK_NET_HELPER_TIMEOUT_MS / 1000);
-	if (rc < 0)
-		return rk_err_errno(err, -rc, "waiting for lxc-user-nic");
+	if ((rc = rk_net_wait_helper(env, &l->h, &l->h.exited, l->path, "finish", err)) < 0)
+		return rc;
 	rk_helper_drain(&l->h);
 	if (!WIFEXITED(l->h.status) || WEXITSTATUS(l->h.status) != 0) {
 		char st[128];

@@ -141,19 +141,23 @@ static int64_t rk_net_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int rk_net_wait(const struct rk_net_parent_env *env, const bool *a, const bool *b, int timeout_ms)
+int rk_net_wait_helper(const struct rk_net_parent_env *env, const struct rk_helper *h,
+		       const bool *done, const char *subject, const char *verb, struct rk_err *err)
 {
-	int64_t deadline = rk_net_now_ms() + timeout_ms;
+	int64_t deadline = rk_net_now_ms() + RK_NET_HELPER_TIMEOUT_MS;
 	int rc;
 
-	while (!*a && !*b) {
+	while (!*done && !h->exited) {
 		int64_t left = deadline - rk_net_now_ms();
 		if (*env->abort)
-			return -ECANCELED;
+			return rk_err_set(err, ECANCELED,
+					  "the child exited while waiting for %s to %s", h->name,
+					  verb);
 		if (left <= 0)
-			return -ETIMEDOUT;
+			return rk_err_set(err, ETIMEDOUT, "%s did not %s within %d s", subject,
+					  verb, RK_NET_HELPER_TIMEOUT_MS / 1000);
 		if ((rc = rk_loop_run_once(env->loop, (int)left)) < 0)
-			return rc;
+			return rk_err_errno(err, -rc, "waiting for %s", h->name);
 	}
 	return 0;
 }

@@ -23,6 +23,7 @@
 #include <sys/types.h>
 
 #include "cli/options.h"
+#include "parent/helper.h"
 #include "util/err.h"
 #include "util/loop.h"
 #include "util/msg.h"
@@ -127,10 +128,14 @@ const char *rk_net_ifname(const struct rk_config *cfg, const char *def);
 #define RK_NET_HELPER_TIMEOUT_MS 30000
 
 /**
- * rk_net_wait - run the parent's loop until *@a or *@b becomes true, or the child died, for at
- * most @timeout_ms. Return: 0, -ECANCELED (the child died), -ETIMEDOUT or -errno.
+ * rk_net_wait_helper - run the parent's loop until *@done becomes true or helper @h exits, for
+ * at most RK_NET_HELPER_TIMEOUT_MS; the child's death ends the wait too.
+ * @subject, @verb: for the timeout's message, "<subject> did not <verb> within 30 s".
+ * Return: 0 (*@done or @h exited: the caller looks at which), or -errno with @err: -ECANCELED
+ * (the child died), -ETIMEDOUT, or the loop's error.
  */
-int rk_net_wait(const struct rk_net_parent_env *env, const bool *a, const bool *b, int timeout_ms);
+int rk_net_wait_helper(const struct rk_net_parent_env *env, const struct rk_helper *h,
+		       const bool *done, const char *subject, const char *verb, struct rk_err *err);
 
 /** rk_net_info_from - fill the API facts (child IP, DNS) from the configuration @m. */
 void rk_net_info_from(struct rk_net *net, const struct rk_msg_net *m);

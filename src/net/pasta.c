@@ -175,14 +175,8 @@ static int rk_pasta_start(struct rk_net *net, const struct rk_net_parent_env *en
 	rk_strv_free(&argv);
 	if (rc < 0)
 		return rc;
-	rc = rk_net_wait(env, &p->h.exited, &p->h.exited, RK_NET_HELPER_TIMEOUT_MS);
-	if (rc == -ECANCELED)
-		return rk_err_set(err, ECANCELED, "the child exited before pasta was ready");
-	if (rc == -ETIMEDOUT)
-		return rk_err_set(err, ETIMEDOUT, "pasta did not become ready within %d s",
-				  RK_NET_HELPER_TIMEOUT_MS / 1000);
-	if (rc < 0)
-		return rk_err_errno(err, -rc, "waiting for pasta");
+	if ((rc = rk_net_wait_helper(env, &p->h, &p->h.exited, "pasta", "become ready", err)) < 0)
+		return rc;
 	rk_helper_drain(&p->h);
 	if (!WIFEXITED(p->h.status) || WEXITSTATUS(p->h.status) != 0) {
 		int code = WIFEXITED(p->h.status) ? WEXITSTATUS(p->h.status) : -1;

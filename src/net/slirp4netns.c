@@ -266,17 +266,12 @@ static int rk_s4_wait_ready(struct rk_s4 *s, const struct rk_net_parent_env *env
 			    struct rk_err *err)
 {
 	char st[128], last[512];
-	int rc = rk_net_wait(env, &s->ready, &s->h.exited, RK_NET_HELPER_TIMEOUT_MS);
+	int rc = rk_net_wait_helper(env, &s->h, &s->ready, "slirp4netns", "become ready", err);
 
+	if (rc < 0)
+		return rc;
 	if (s->ready)
 		return 0;
-	if (rc == -ECANCELED)
-		return rk_err_set(err, ECANCELED, "the child exited before slirp4netns was ready");
-	if (rc == -ETIMEDOUT)
-		return rk_err_set(err, ETIMEDOUT, "slirp4netns did not become ready within %d s",
-				  RK_NET_HELPER_TIMEOUT_MS / 1000);
-	if (rc < 0)
-		return rk_err_errno(err, -rc, "waiting for slirp4netns");
 	rk_helper_drain(&s->h);
 	rk_helper_last_line(&s->h, last, sizeof(last));
 	rk_helper_status_text(&s->h, st, sizeof(st));
