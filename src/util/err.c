@@ -25,18 +25,26 @@ static int rk_err_norm(int code)
 	return code > 0 ? code : EIO;
 }
 
-int rk_err_set(struct rk_err *err, int code, const char *fmt, ...)
+__attribute__((format(printf, 3, 0))) static int rk_err_vset(struct rk_err *err, int code,
+							     const char *fmt, va_list ap)
 {
-	va_list ap;
-
 	code = rk_err_norm(code);
 	if (!err)
 		return -code;
 	err->code = code;
-	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
 	return -code;
+}
+
+int rk_err_set(struct rk_err *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = rk_err_vset(err, code, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 int rk_err_errno(struct rk_err *err, int code, const char *fmt, ...)
@@ -44,17 +52,16 @@ int rk_err_errno(struct rk_err *err, int code, const char *fmt, ...)
 	char et[128];
 	size_t n;
 	va_list ap;
+	int rc;
 
-	code = rk_err_norm(code);
-	if (!err)
-		return -code;
-	err->code = code;
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	rc = rk_err_vset(err, code, fmt, ap);
 	va_end(ap);
+	if (!err)
+		return rc;
 	n = strlen(err->msg);
-	snprintf(err->msg + n, sizeof(err->msg) - n, ": %s", go_errno_text(code, et, sizeof(et)));
-	return -code;
+	snprintf(err->msg + n, sizeof(err->msg) - n, ": %s", go_errno_text(-rc, et, sizeof(et)));
+	return rc;
 }
 
 int rk_err_wrap(struct rk_err *err, int code, const char *fmt, ...)
