@@ -23,7 +23,6 @@
 #include "cli/validate.h"
 #include "net/net.h"
 #include "util/chan.h"
-#include "util/fsutil.h"
 #include "util/goparse.h"
 #include "util/log.h"
 #include "util/loop.h"
@@ -31,7 +30,6 @@
 
 #include <errno.h>
 #include <grp.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -83,17 +81,6 @@ static void rk_child_signals(bool block)
 	sigprocmask(block ? SIG_BLOCK : SIG_UNBLOCK, &all, NULL);
 }
 
-static bool rk_child_etc_copied(const struct rk_config *cfg)
-{
-	char clean[PATH_MAX];
-
-	for (size_t i = 0; i < cfg->copy_up.n; i++)
-		if (rk_path_clean(cfg->copy_up.v[i], clean, sizeof(clean)) == 0 &&
-		    !strcmp(clean, "/etc"))
-			return true;
-	return false;
-}
-
 static void rk_child_on_signal(struct rk_loop *loop, const struct signalfd_siginfo *si, void *data)
 {
 	struct rk_child *c = data;
@@ -139,7 +126,7 @@ static void rk_child_setup(struct rk_child *c, struct rk_net_child_env *env)
 	    rk_mounts_sys(cfg->evacuate_cgroup2[0] != '\0', &err) < 0)
 		rk_die("%s", err.msg);
 	rk_child_expect(c, RK_MSG_NET_CONFIG, &m);
-	if (rk_child_net_configure(ops, env, &m.u.net, rk_child_etc_copied(cfg), &err) < 0)
+	if (rk_child_net_configure(ops, env, &m.u.net, c->a->choice->etc_copied, &err) < 0)
 		rk_die("%s", err.msg);
 	rk_child_signals(true);
 	m.type = RK_MSG_NET_DONE;

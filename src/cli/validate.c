@@ -148,8 +148,8 @@ static int rk_validate_process(const struct rk_config *cfg, struct rk_choice *ou
 	return 0;
 }
 
-static int rk_validate_mounts(const struct rk_config *cfg, struct rk_strv *warnings,
-			      struct rk_err *err)
+static int rk_validate_mounts(const struct rk_config *cfg, struct rk_choice *out,
+			      struct rk_strv *warnings, struct rk_err *err)
 {
 	char clean[PATH_MAX];
 
@@ -172,6 +172,8 @@ static int rk_validate_mounts(const struct rk_config *cfg, struct rk_strv *warni
 			FAIL("/tmp cannot be copied up");
 		if (!strcmp(clean, "/"))
 			FAIL("/ cannot be copied up");
+		if (!strcmp(clean, "/etc"))
+			out->etc_copied = true;
 	}
 	return 0;
 }
@@ -206,5 +208,5 @@ int rk_config_validate(const struct rk_config *cfg, struct rk_choice *out, struc
 	if ((rc = rk_validate_process(cfg, out, err)) < 0)
 		return rc;
 	out->propagation = rk_propagation_flags(cfg->propagation);
-	return rk_validate_mounts(cfg, warnings, err);
+	return rk_validate_mounts(cfg, out, warnings, err);
 }

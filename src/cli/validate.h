@@ -27,8 +27,9 @@ struct rk_choice {
 	const struct rk_net_driver *net;
 	const struct rk_port_driver *port;
 	bool reaper;		    /* --reaper (auto = --pidns) */
-	unsigned long propagation;  /* mount flags of --propagation; 0 = leave / alone */
+	unsigned long propagation;  /* mount flags of --propagation; 0 = leave it alone */
 	enum rk_subid_source subid; /* --subid-source */
+	bool etc_copied; /* --copy-up names /etc (cleaned): resolv.conf and hosts become files */
 };
 
 /**
