@@ -218,16 +218,6 @@ static int rk_pidfd_open(pid_t pid)
 #endif
 }
 
-bool rk_loop_pidfd_supported(void)
-{
-	int fd = rk_pidfd_open(getpid());
-
-	if (fd < 0)
-		return false;
-	close(fd);
-	return true;
-}
-
 int rk_loop_add_pid(struct rk_loop *l, pid_t pid, rk_loop_pid_cb cb, void *data,
 		    struct rk_loop_src **out)
 {

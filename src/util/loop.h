@@ -89,7 +89,4 @@ int rk_loop_run_until(struct rk_loop *loop, const bool *done, int timeout_ms);
  */
 int rk_loop_run_once(struct rk_loop *loop, int timeout_ms);
 
-/** rk_loop_pidfd_supported - whether pidfd_open works here (for tests and debug output). */
-bool rk_loop_pidfd_supported(void);
-
 #endif
