@@ -10,7 +10,7 @@
 #                reference alternating (A B A B ...)
 #   --time S     iperf3 -t (default 10 seconds)
 #   --runs N     hyperfine --runs for the start-up figures (default 20)
-#   --out DIR    where the raw data goes (default: a new /tmp/rootlesskit-bench-net.XXXXXX)
+#   --out DIR    keep the raw data in DIR (default: a temporary directory, removed at the end)
 #   --quick      smoke test: --rounds 1 --time 3 --runs 5
 #
 # As root it prepares the machine like the tests do (packages, user rktest with sub-IDs and its
@@ -88,33 +88,8 @@ case "$ours" in /*) ;; *) ours=$PWD/$ours ;; esac
 if [ "$(id -u)" = 0 ]; then
 	# shellcheck source=tests/lib/common.sh
 	. "$repo/tests/lib/common.sh"
-	for b in "$ours" "$ref"; do
-		[ -x "$b" ] || { echo "net.sh: $b is missing; build first: meson setup build && meson compile -C build" >&2; exit 1; }
-	done
-	rk_take_lock
-	bash "$repo/tests/lib/install-deps.sh" 9>&-
-	bash "$repo/tests/lib/setup-root.sh" --no-prop 9>&-
-	if [ -z "$out" ]; then
-		out=$(mktemp -d /tmp/rootlesskit-bench-net.XXXXXX)
-	fi
-	mkdir -p "$out"
-	chown "$RK_TEST_USER:$(id -g "$RK_TEST_USER")" "$out"
-	# The test user may not be able to reach the checkout (e.g. under /root): use copies then.
-	script=$self
-	if ! setpriv --reuid="$RK_TEST_USER" --regid="$(id -g "$RK_TEST_USER")" --init-groups -- \
-		test -r "$self" -a -x "$ours" 2>/dev/null; then
-		install -m 0755 "$self" "$out/net.sh" && script=$out/net.sh
-		install -m 0755 "$ours" "$out/rootlesskit" && ours=$out/rootlesskit
-	fi
-	# Pass on the options given, with the output directory made explicit.
-	args=(--rounds "$rounds" --time "$time_s" --runs "$runs" --out "$out")
-	# Not exec: this shell keeps fd 9, and with it the lock, until the measurement has ended (a
-	# test run waiting for the lock would otherwise build and test beside it).
-	rc=0
-	bash "$repo/tests/lib/as-test-user.sh" --cwd "$out" \
-		RK_BIN="$ours" RK_REF_BIN="$ref" RK_BENCH_CMDLINE="bench/net.sh${orig_args[*]:+ ${orig_args[*]}}" -- \
-		/bin/bash "$script" "${args[@]}" 9>&- || rc=$?
-	exit "$rc"
+	rk_bench_as_test_user "$self" "$out" "$ours" "$ref" \
+		"bench/net.sh${orig_args[*]:+ ${orig_args[*]}}" --rounds "$rounds" --time "$time_s" --runs "$runs"
 fi
 
 # ---------------------------------------------------------------- as the unprivileged user
@@ -126,8 +101,11 @@ done
 grep -qE "^($(id -un)|$(id -u)):" /etc/subuid || die "$(id -un) has no range in /etc/subuid"
 [ "${RK_TEST_NETBED:-}" = 1 ] || die "not inside the network test bed (run as root: it builds the bed)"
 [ -n "$out" ] || out=$(mktemp -d /tmp/rootlesskit-bench-net.XXXXXX)
-mkdir -p "$out"
+mkdir -p "$out/tmp"
 cd "$out"
+# Both binaries make their default state dirs here. The reference 1.1.0 leaks its temporary state
+# dir when a late check fails (`--net=none` below is one) or when it is killed: not into /tmp.
+export TMPDIR=$out/tmp
 
 addr=$RK_TEST_ADDR4         # 198.18.0.1: the iperf3 server of every driver run
 bridge=$RK_TEST_BRIDGE      # rkbr0
@@ -449,7 +427,7 @@ print(f"""## Network drivers: iperf3 child→host and start-up
 - ours: `{ours}` ({version([ours, '--version'])}, sha256 {hashlib.sha256(open(ours, 'rb').read()).hexdigest()[:12]}); reference: `{ref}` ({version([ref, '--version'])})
 - helpers: {version(['slirp4netns', '--version'])}; pasta: Debian passt {version(['dpkg-query', '-W', '-f=${Version}', 'passt'])}; {version(['iperf3', '--version'])}
 - iperf3 server: `iperf3 -s -1 -B 198.18.0.1` in the bed's namespace for every driver (lxc-user-nic: routed over rkbr0 via 198.18.2.1)
-- raw data: `{out}`
+- raw data: {f'`{out}`' if os.environ.get('RK_BENCH_KEEP', '1') == '1' else 'not kept (`--out DIR` keeps it)'}
 
 Throughput, Gbit/s (receiver, average over the whole test): median (min–max) over the rounds.
 For pasta the reference is pasta on its own with the options ours gives it (1.1.0 has no pasta).

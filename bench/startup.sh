@@ -25,7 +25,7 @@
 #  Each RSS figure is the median of --rss-runs runs (default 10).
 #  - wall time of two variants, same hyperfine settings: `--subid-source=static true` (neither
 #    side runs getsubids) and `--pidns --copy-up=/etc true`.
-# Output: the raw data in DIR (default: a new /tmp/rootlesskit-bench.XXXXXX) and a Markdown table
+# Output: the raw data in DIR (default: a temporary directory, removed at the end) and a Markdown table
 # on stdout with absolute figures and ratios ours/reference, the machine, the date and the command.
 set -euo pipefail
 self=$(readlink -f "${BASH_SOURCE[0]}")
@@ -51,33 +51,8 @@ case "$ours" in /*) ;; *) ours=$PWD/$ours ;; esac
 if [ "$(id -u)" = 0 ]; then
 	# shellcheck source=tests/lib/common.sh
 	. "$repo/tests/lib/common.sh"
-	for b in "$ours" "$ref"; do
-		[ -x "$b" ] || { echo "startup.sh: $b is missing; build first: meson setup build && meson compile -C build" >&2; exit 1; }
-	done
-	rk_take_lock
-	bash "$repo/tests/lib/install-deps.sh" 9>&-
-	bash "$repo/tests/lib/setup-root.sh" --no-prop 9>&-
-	if [ -z "$out" ]; then
-		out=$(mktemp -d /tmp/rootlesskit-bench.XXXXXX)
-	fi
-	mkdir -p "$out"
-	chown "$RK_TEST_USER:$(id -g "$RK_TEST_USER")" "$out"
-	# The test user may not be able to reach the checkout (e.g. under /root): use copies then.
-	script=$self
-	if ! setpriv --reuid="$RK_TEST_USER" --regid="$(id -g "$RK_TEST_USER")" --init-groups -- \
-		test -r "$self" -a -x "$ours" 2>/dev/null; then
-		install -m 0755 "$self" "$out/startup.sh" && script=$out/startup.sh
-		install -m 0755 "$ours" "$out/rootlesskit" && ours=$out/rootlesskit
-	fi
-	# Pass on the options given, with the output directory made explicit.
-	args=(--runs "$runs" --warmup "$warmup" --rss-runs "$rss_runs" --out "$out")
-	# Keep the machine-wide lock (fd 9) until the measurements end; the measured processes do
-	# not get it.
-	rc=0
-	bash "$repo/tests/lib/as-test-user.sh" --cwd "$out" \
-		RK_BIN="$ours" RK_REF_BIN="$ref" RK_BENCH_CMDLINE="bench/startup.sh${orig_args[*]:+ ${orig_args[*]}}" -- \
-		/bin/bash "$script" "${args[@]}" 9>&- || rc=$?
-	exit "$rc"
+	rk_bench_as_test_user "$self" "$out" "$ours" "$ref" \
+		"bench/startup.sh${orig_args[*]:+ ${orig_args[*]}}" --runs "$runs" --warmup "$warmup" --rss-runs "$rss_runs"
 fi
 
 # ---------------------------------------------------------------- as the unprivileged user
@@ -86,7 +61,7 @@ for tool in hyperfine /usr/bin/time /usr/bin/python3; do
 	command -v "$tool" >/dev/null || die "$tool is missing (run as root once to install it)"
 done
 grep -qE "^($(id -un)|$(id -u)):" /etc/subuid || die "$(id -un) has no range in /etc/subuid"
-[ -n "$out" ] || out=$(mktemp -d /tmp/rootlesskit-bench.XXXXXX)
+[ -n "$out" ] || out=$(mktemp -d /tmp/rootlesskit-bench-startup.XXXXXX)
 mkdir -p "$out"
 cd "$out"
 
@@ -187,7 +162,7 @@ print(f"""## Start-up: `rootlesskit true`
 - run as: {os.environ.get('USER', '?')} (uid {os.getuid()}), private network namespace, default `--net=host`
 - ours: `{ours}` ({version(ours)}); reference: `{ref}` ({version(ref)})
 - parent process name seen by the probe: ours `{ro[3]}`, reference `{rr[3]}`
-- raw data: `{out}`
+- raw data: {f'`{out}`' if os.environ.get('RK_BENCH_KEEP', '1') == '1' else 'not kept (`--out DIR` keeps it)'}
 
 | metric | ours | reference | ours/reference |
 | --- | ---: | ---: | ---: |""")

@@ -49,3 +49,40 @@ rk_trap_errors() {
 	set -E
 	trap 'printf "%s: line %s: command failed (status %s): %s\n" "${0##*/}" "$LINENO" "$?" "$BASH_COMMAND" >&2' ERR
 }
+
+# rk_bench_as_test_user SCRIPT OUT OURS REF CMDLINE [ARG ...]: the root half of a bench/ script.
+# Installs what is missing, sets up the machine (setup-root.sh --no-prop), takes the machine-wide
+# lock and keeps it until the end (a test run waiting for it would otherwise build and test
+# beside the measurement), then runs `SCRIPT ARG ... --out DIR` as the test user inside the test
+# bed (as-test-user.sh) with RK_BIN=OURS, RK_REF_BIN=REF, RK_BENCH_CMDLINE=CMDLINE and
+# RK_BENCH_KEEP. DIR is OUT, or, when OUT is empty, a temporary directory that is removed at the
+# end (RK_BENCH_KEEP=0: the report says the raw data is not kept). When the test user cannot reach
+# the checkout (e.g. under /root), SCRIPT and OURS are copied into DIR. Exits with SCRIPT's status.
+rk_bench_as_test_user() {
+	local script=$1 out=$2 ours=$3 ref=$4 cmdline=$5 lib name b keep=1 rc=0
+	shift 5
+	lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+	name=$(basename "$script")
+	for b in "$ours" "$ref"; do
+		[ -x "$b" ] || { echo "$name: $b is missing; build first: meson setup build && meson compile -C build" >&2; exit 1; }
+	done
+	rk_take_lock
+	bash "$lib/install-deps.sh" 9>&-
+	bash "$lib/setup-root.sh" --no-prop 9>&-
+	if [ -z "$out" ]; then
+		out=$(mktemp -d "/tmp/rootlesskit-bench-${name%.sh}.XXXXXX")
+		keep=0
+	fi
+	mkdir -p "$out"
+	chown "$RK_TEST_USER:$(id -g "$RK_TEST_USER")" "$out"
+	if ! setpriv --reuid="$RK_TEST_USER" --regid="$(id -g "$RK_TEST_USER")" --init-groups -- \
+		test -r "$script" -a -x "$ours" 2>/dev/null; then
+		install -m 0755 "$script" "$out/$name" && script=$out/$name
+		install -m 0755 "$ours" "$out/rootlesskit" && ours=$out/rootlesskit
+	fi
+	bash "$lib/as-test-user.sh" --cwd "$out" RK_BIN="$ours" RK_REF_BIN="$ref" \
+		RK_BENCH_CMDLINE="$cmdline" RK_BENCH_KEEP="$keep" -- \
+		/bin/bash "$script" "$@" --out "$out" 9>&- || rc=$?
+	[ "$keep" = 1 ] || rm -rf "$out"
+	exit "$rc"
+}
