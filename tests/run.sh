@@ -201,7 +201,7 @@ run_pytest() {
 	bash "$lib/as-test-user.sh" ${cgroup:+--cgroup "$cgroup"} --cwd "$workdir" "${vars[@]}" -- \
 		timeout --kill-after=30 "${RK_TEST_TOTAL_TIMEOUT:-3600}" \
 		/usr/bin/python3 -B -m pytest -v -rA -p no:cacheprovider --junitxml="$junit" \
-		"$@" </dev/null 9>&-
+		--basetemp="${junit%.xml}.tmp" "$@" </dev/null 9>&-
 	rc=$?
 	last_failed=0
 	[ ! -s "$junit" ] || count "$label" junit "$junit" 0
