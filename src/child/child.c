@@ -22,6 +22,7 @@
 #include "child/child.h"
 #include "cli/validate.h"
 #include "net/net.h"
+#include "port/port.h"
 #include "util/chan.h"
 #include "util/goparse.h"
 #include "util/log.h"
@@ -128,6 +129,9 @@ static void rk_child_setup(struct rk_child *c, struct rk_net_child_env *env)
 	rk_child_expect(c, RK_MSG_NET_CONFIG, &m);
 	if (rk_child_net_configure(ops, env, &m.u.net, c->a->choice->etc_copied, &err) < 0)
 		rk_die("%s", err.msg);
+	if (c->a->choice->port->child_sockets &&
+	    rk_child_portsvc_init(&c->chan, c->a->sock, env->nsfd) < 0)
+		rk_die("port driver: %s", go_strerror(errno));
 	rk_child_signals(true);
 	m.type = RK_MSG_NET_DONE;
 	m.fd = -1;

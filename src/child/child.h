@@ -62,6 +62,23 @@ int rk_child_net_prepare(const struct rk_net_driver *ops, const struct rk_net_ch
 int rk_child_net_configure(const struct rk_net_driver *ops, const struct rk_net_child_env *env,
 			   struct rk_msg_net *m, bool etc_copied, struct rk_err *err);
 
+/* portsvc.c */
+struct rk_chan;
+/**
+ * rk_child_portsvc_init - serve the builtin port driver's requests arriving on channel @c
+ * (our end @sock): sockets made in the netns (@nsfd when detached, else our own), and the
+ * source-IP set-up. Return: 0 or -errno.
+ */
+int rk_child_portsvc_init(struct rk_chan *c, int sock, int nsfd);
+
+/* srcip.c */
+/**
+ * rk_child_srcip_setup - upstream's policy routing and CONNMARK rules for source-IP
+ * propagation, inside the netns (@nsfd, or ours when -1). Return: 0, or -errno when
+ * propagation cannot work (warned).
+ */
+int rk_child_srcip_setup(int nsfd);
+
 /* copyup.c */
 /** rk_copyup - tmpfs+symlink copy-up of each of @dirs; dies on error (child before exec). */
 void rk_copyup(char *const *dirs, size_t n);

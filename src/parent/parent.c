@@ -34,6 +34,7 @@
 #include "parent/cgroup.h"
 #include "parent/idmap.h"
 #include "parent/preflight.h"
+#include "port/port.h"
 #include "parent/statedir.h"
 #include "util/fsutil.h"
 #include "util/chan.h"
@@ -45,6 +46,7 @@
 #include "util/signames.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
@@ -62,6 +64,7 @@ struct rk_parent {
 	struct rk_statedir sd;
 	struct rk_loop *loop;
 	struct rk_net net;
+	struct rk_ports *ports;
 	int sock;
 	pid_t child;
 	bool child_exited; /* seen through its pidfd; .child_status holds its wait status */
@@ -149,6 +152,8 @@ static int rk_parent_spawn(struct rk_parent *p)
 		rk_child_main(&a);
 	}
 	close(sp[1]);
+	/* never block on the child: a full channel is retried from the loop */
+	fcntl(sp[0], F_SETFL, O_NONBLOCK);
 	p->sock = sp[0];
 	p->child = pid;
 	rk_debug("started the child: pid %d, clone flags 0x%lx", (int)pid, flags);
@@ -241,6 +246,30 @@ static int rk_parent_network(struct rk_parent *p)
 	return 0;
 }
 
+/* Messages the child sends at any time: the port driver's sockets. */
+static bool rk_parent_on_msg(struct rk_chan *c, struct rk_msg *m, void *data)
+{
+	struct rk_parent *p = data;
+
+	return rk_ports_on_msg(p->ports, m);
+}
+
+/* The port driver and the -p ports. Return: 0, 1, or -1 (the child died). */
+static int rk_parent_ports(struct rk_parent *p)
+{
+	struct rk_port_env env = {
+	    .loop = p->loop,
+	    .cfg = p->cfg,
+	    .state_dir = p->sd.path,
+	    .chan_sock = p->sock,
+	    .child_pid = p->child,
+	    .net = p->net.ops->new_netns ? &p->net.info : NULL,
+	};
+
+	rk_chan_set_handler(&p->chan, rk_parent_on_msg, p);
+	return rk_publish_start(&p->ports, p->choice->port, &env, &p->child_exited);
+}
+
 /* Everything between the child's creation and START. Return: 0, an exit code > 0, or -1 when
  * the child died (its status is the exit code). */
 static int rk_parent_setup_child(struct rk_parent *p)
@@ -267,6 +296,8 @@ static int rk_parent_setup_child(struct rk_parent *p)
 		return 1;
 	}
 	if ((rc = rk_parent_network(p)) != 0)
+		return rc;
+	if ((rc = rk_parent_ports(p)) != 0)
 		return rc;
 	snprintf(pidstr, sizeof(pidstr), "%d", (int)p->child);
 	if ((rc = rk_statedir_write(&p->sd, "child_pid", pidstr, 0444)) < 0) {
@@ -368,6 +399,7 @@ int rk_parent_run(const struct rk_config *cfg, const struct rk_choice *choice)
 		return 1;
 	}
 	code = rk_parent_start(&p);
+	rk_ports_stop(p.ports);
 	rk_net_stop(&p.net);
 	if (p.sock >= 0)
 		close(p.sock);

@@ -19,27 +19,42 @@ static void rk_chan_on_readable(struct rk_loop *loop, struct rk_loop_src *src, u
 {
 	struct rk_chan *c = data;
 	struct rk_msg m;
-	int rc = rk_msg_recv(c->sock, &m);
 
-	if (rc == -EAGAIN)
-		return;
-	if (rc < 0) {
-		rk_chan_end(c, loop, rc);
+	/* a batch at a time: sockets for a burst of connections come many at once */
+	for (int i = 0; i < 64 && c->src; i++) {
+		int rc = rk_msg_recv(c->sock, &m);
+
+		if (rc == -EAGAIN)
+			return;
+		if (rc < 0) {
+			rk_chan_end(c, loop, rc);
+			return;
+		}
+		if (c->handler && c->handler(c, &m, c->handler_data))
+			continue;
+		if (c->got) { /* the peer does not speak out of turn */
+			if (m.fd >= 0)
+				close(m.fd);
+			rk_chan_end(c, loop, -EPROTO);
+			return;
+		}
+		c->msg = m;
+		c->got = true;
 		return;
 	}
-	if (c->got) { /* the peer does not speak out of turn */
-		if (m.fd >= 0)
-			close(m.fd);
-		rk_chan_end(c, loop, -EPROTO);
-		return;
-	}
-	c->msg = m;
-	c->got = true;
+}
+
+void rk_chan_set_handler(struct rk_chan *c, rk_chan_handler fn, void *data)
+{
+	c->handler = fn;
+	c->handler_data = data;
 }
 
 int rk_chan_watch(struct rk_chan *c, struct rk_loop *loop, int sock)
 {
 	c->sock = sock;
+	c->handler = NULL;
+	c->handler_data = NULL;
 	c->got = false;
 	c->rc = 0;
 	c->src = NULL;

@@ -15,8 +15,15 @@
 #include "util/loop.h"
 #include "util/msg.h"
 
+struct rk_chan;
+/* Takes a message outside the expect/reply order (e.g. port-driver sockets): return true when
+ * it consumed @m (its fd included), false to leave it to the mailbox. */
+typedef bool (*rk_chan_handler)(struct rk_chan *c, struct rk_msg *m, void *data);
+
 struct rk_chan {
 	int sock;
+	rk_chan_handler handler; /* optional, see rk_chan_set_handler() */
+	void *handler_data;
 	bool got; /* a message waits in .msg */
 	struct rk_msg msg;
 	int rc; /* < 0 once the channel ended: -EPIPE at EOF, -EPROTO, -errno */
@@ -25,6 +32,12 @@ struct rk_chan {
 
 /** rk_chan_watch - read @sock (not owned) from @loop into @c. Return: 0 or -errno. */
 int rk_chan_watch(struct rk_chan *c, struct rk_loop *loop, int sock);
+
+/**
+ * rk_chan_set_handler - let @fn see every message first (NULL: none). Messages it takes never
+ * reach the mailbox, so requests may arrive at any time without ending the channel.
+ */
+void rk_chan_set_handler(struct rk_chan *c, rk_chan_handler fn, void *data);
 
 /**
  * rk_chan_expect - run @loop until the message of @type arrives, the channel ends, or *@stop

@@ -33,6 +33,10 @@ static const struct {
     [RK_MSG_NET_CONFIG] = {sizeof(struct rk_msg_net), false},
     [RK_MSG_NET_DONE] = {sizeof(struct rk_msg_net), false},
     [RK_MSG_START] = {0, false},
+    [RK_MSG_SOCK_REQ] = {sizeof(struct rk_msg_sock), false},
+    [RK_MSG_SOCK] = {sizeof(struct rk_msg_sock), true},
+    [RK_MSG_SRCIP_REQ] = {0, false},
+    [RK_MSG_SRCIP_DONE] = {0, false},
 };
 
 struct rk_msg rk_msg_init(enum rk_msg_type type, int64_t value)
@@ -141,6 +145,17 @@ static int rk_msg_net_check(const struct rk_msg_net *n)
 	return 0;
 }
 
+static int rk_msg_sock_check(const struct rk_msg_sock *s, bool request)
+{
+	if (s->family != AF_INET && s->family != AF_INET6)
+		return -EPROTO;
+	if (s->type != SOCK_STREAM && s->type != SOCK_DGRAM)
+		return -EPROTO;
+	if (request ? s->count < 1 || s->count > RK_MSG_SOCK_BATCH_MAX : s->count != 1)
+		return -EPROTO;
+	return s->reserved ? -EPROTO : 0;
+}
+
 int rk_msg_decode(const void *buf, size_t len, const int *fds, int nfds, struct rk_msg *m)
 {
 	struct rk_msg_hdr h;
@@ -161,6 +176,14 @@ int rk_msg_decode(const void *buf, size_t len, const int *fds, int nfds, struct 
 		memcpy(&m->u, (const char *)buf + sizeof(h), h.len);
 	if ((h.type == RK_MSG_NET_CONFIG || h.type == RK_MSG_NET_DONE) &&
 	    rk_msg_net_check(&m->u.net) < 0)
+		goto bad;
+	if ((h.type == RK_MSG_SOCK_REQ || h.type == RK_MSG_SOCK) &&
+	    rk_msg_sock_check(&m->u.sock, h.type == RK_MSG_SOCK_REQ) < 0)
+		goto bad;
+	/* a socket, or an errno without one */
+	if (h.type == RK_MSG_SOCK && (nfds ? h.value != 0 : h.value >= 0 || h.value < -4095))
+		goto bad;
+	if (h.type == RK_MSG_SRCIP_DONE && (h.value > 0 || h.value < -4095))
 		goto bad;
 	m->fd = nfds ? fds[0] : -1;
 	return 0;
@@ -186,7 +209,7 @@ int rk_msg_recv(int sock, struct rk_msg *m)
 	ssize_t n;
 
 	do
-		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return errno == EWOULDBLOCK ? -EAGAIN : -errno;

@@ -24,6 +24,10 @@ enum rk_msg_type {
 	RK_MSG_NET_CONFIG,    /* parent -> child: the network to configure (payload: net) */
 	RK_MSG_NET_DONE,      /* child -> parent: network configured (payload: net, as set) */
 	RK_MSG_START,	      /* parent -> child: state dir complete, start the command */
+	RK_MSG_SOCK_REQ,      /* parent -> child: make sockets in the netns (payload: sock) */
+	RK_MSG_SOCK,	      /* child -> parent: one socket (fd) or value = -errno (payload: sock) */
+	RK_MSG_SRCIP_REQ,     /* parent -> child: set up source-IP routing (SPEC 8.2.5) */
+	RK_MSG_SRCIP_DONE,    /* child -> parent: value 0, or -errno: fall back for good */
 	RK_MSG_TYPE_MAX,
 };
 
@@ -48,6 +52,16 @@ struct rk_msg_net {
 	uint8_t reserved[2]; /* zero; makes the size a multiple of 4 without hidden padding */
 };
 
+#define RK_MSG_SOCK_BATCH_MAX 64 /* sockets one RK_MSG_SOCK_REQ may ask for */
+
+/* Sockets the child makes in the network namespace for the builtin port driver. */
+struct rk_msg_sock {
+	int32_t family; /* AF_INET or AF_INET6 */
+	int32_t type;	/* SOCK_STREAM or SOCK_DGRAM */
+	int32_t count;	/* request: 1..RK_MSG_SOCK_BATCH_MAX; reply: 1 */
+	int32_t reserved;
+};
+
 /* A decoded message. */
 struct rk_msg {
 	uint16_t type;
@@ -55,6 +69,7 @@ struct rk_msg {
 	int fd; /* received descriptor (owned by the receiver) or -1 */
 	union {
 		struct rk_msg_net net;
+		struct rk_msg_sock sock;
 	} u;
 };
 
@@ -68,8 +83,8 @@ int rk_msg_send(int sock, const struct rk_msg *m);
 int rk_msg_send_simple(int sock, enum rk_msg_type type, int64_t value);
 
 /**
- * rk_msg_recv - receive one message (retrying on EINTR).
- * Return: 0, -EPIPE on EOF, -EAGAIN if nothing is there (non-blocking socket), -EPROTO on a
+ * rk_msg_recv - receive one message without blocking (retrying on EINTR).
+ * Return: 0, -EPIPE on EOF, -EAGAIN if nothing is there, -EPROTO on a
  * malformed message (its fds closed), or -errno.
  */
 int rk_msg_recv(int sock, struct rk_msg *m);
