@@ -29,6 +29,7 @@
  */
 #include "parent/parent.h"
 #include "child/child.h"
+#include "api/api.h"
 #include "cli/validate.h"
 #include "net/net.h"
 #include "parent/cgroup.h"
@@ -65,6 +66,7 @@ struct rk_parent {
 	struct rk_loop *loop;
 	struct rk_net net;
 	struct rk_ports *ports;
+	struct rk_api_server *api;
 	int sock;
 	pid_t child;
 	bool child_exited; /* seen through its pidfd; .child_status holds its wait status */
@@ -266,8 +268,28 @@ static int rk_parent_ports(struct rk_parent *p)
 	    .net = p->net.ops->new_netns ? &p->net.info : NULL,
 	};
 
+	struct rk_api_ctx ctx = {
+	    .state_dir = p->sd.path,
+	    .child_pid = p->child,
+	    .net = env.net,
+	    .port = p->choice->port,
+	};
+	char path[PATH_MAX];
+	struct rk_err err;
+	int rc;
+
 	rk_chan_set_handler(&p->chan, rk_parent_on_msg, p);
-	return rk_publish_start(&p->ports, p->choice->port, &env, &p->child_exited);
+	if ((rc = rk_publish_start(&p->ports, p->choice->port, &env, &p->child_exited)) != 0)
+		return rc;
+	/* the API answers before the command starts (upstream may start it first) */
+	ctx.ports = p->ports;
+	snprintf(path, sizeof(path), "%s/api.sock", p->sd.path);
+	rk_err_clear(&err);
+	if (rk_api_start(&p->api, p->loop, path, &ctx, &err) < 0) {
+		rk_error("failed to start the API: %s", err.msg);
+		return 1;
+	}
+	return 0;
 }
 
 /* Everything between the child's creation and START. Return: 0, an exit code > 0, or -1 when
@@ -400,6 +422,7 @@ int rk_parent_run(const struct rk_config *cfg, const struct rk_choice *choice)
 	}
 	code = rk_parent_start(&p);
 	rk_ports_stop(p.ports);
+	rk_api_stop(p.api);
 	rk_net_stop(&p.net);
 	if (p.sock >= 0)
 		close(p.sock);
