@@ -52,8 +52,10 @@ int rk_port_validate_nonhost(const struct rk_config *cfg, struct rk_err *err)
 {
 	return rk_port_nonhost_validate(cfg, err);
 }
-static const struct rk_port_driver rk_port_slirp4netns = {.name = "slirp4netns",
-							  .validate = rk_port_slirp4netns_validate};
+int rk_port_validate_slirp4netns(const struct rk_config *cfg, struct rk_err *err)
+{
+	return rk_port_slirp4netns_validate(cfg, err);
+}
 static const struct rk_port_driver rk_port_gvisor = {.name = "gvisor-tap-vsock",
 						     .validate = rk_port_nonhost_validate};
 
@@ -95,7 +97,7 @@ struct rk_ports {
 	struct rk_port_slot **v; /* ascending IDs; pending adds of own_ids drivers at the end */
 	size_t n, cap;
 	int64_t next_id;
-	size_t listed;
+	bool stopping;
 };
 
 int rk_ports_start(struct rk_ports **out, const struct rk_port_driver *ops,
@@ -135,6 +137,11 @@ void *rk_ports_priv(const struct rk_ports *pt)
 void rk_ports_set_priv(struct rk_ports *pt, void *priv)
 {
 	pt->priv = priv;
+}
+
+bool rk_ports_stopping(const struct rk_ports *pt)
+{
+	return pt->stopping;
 }
 
 bool rk_ports_on_msg(struct rk_ports *pt, struct rk_msg *m)
@@ -262,6 +269,11 @@ void rk_ports_remove(struct rk_ports *pt, int64_t id, rk_port_done_cb cb, void *
 	for (size_t i = 0; i < pt->n && !s; i++)
 		if (!pt->v[i]->e.pending && pt->v[i]->e.id == id)
 			s = pt->v[i];
+	if (!s && pt->ops->remove_unlisted && (pt->n < pt->cap || rk_ports_grow(pt, &err) == 0) &&
+	    (s = calloc(1, sizeof(*s)))) {
+		s->e.id = id; /* the driver's own answer for an ID it may not know */
+		pt->v[pt->n++] = s;
+	}
 	if (!s) {
 		rk_err_set(&err, ENOENT, "unknown id: %lld", (long long)id);
 		cb(ctx, -ENOENT, NULL, &err);
@@ -304,6 +316,7 @@ void rk_ports_stop(struct rk_ports *pt)
 {
 	if (!pt)
 		return;
+	pt->stopping = true;
 	/* pending operations lose their callers: the driver's stop closes what they hold */
 	for (size_t i = pt->n; i-- > 0;) {
 		struct rk_port_slot *s = pt->v[i];

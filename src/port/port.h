@@ -65,6 +65,8 @@ struct rk_port_driver {
 	bool own_ids;
 	/* the child serves socket requests (child/portsvc.c) */
 	bool child_sockets;
+	/* remove is passed to the driver even for an ID not listed (slirp4netns answers) */
+	bool remove_unlisted;
 	/* start: create the driver's state in pt (rk_ports_priv). Return: 0 or -errno with @err */
 	int (*start)(struct rk_ports *pt, struct rk_err *err);
 	/*
@@ -128,6 +130,9 @@ const struct rk_port_env *rk_ports_env(const struct rk_ports *pt);
 void *rk_ports_priv(const struct rk_ports *pt);
 void rk_ports_set_priv(struct rk_ports *pt, void *priv);
 
+/** rk_ports_stopping - whether the ports are being removed because the run ends. */
+bool rk_ports_stopping(const struct rk_ports *pt);
+
 /** rk_ports_driver_done - finish an add or remove that returned -EINPROGRESS. */
 void rk_ports_driver_done(struct rk_ports *pt, struct rk_port_entry *e, int rc,
 			  const struct rk_err *err);
@@ -135,7 +140,11 @@ void rk_ports_driver_done(struct rk_ports *pt, struct rk_port_entry *e, int rc,
 /** rk_port_validate_nonhost - "port driver requires non-host network" for --net=host. */
 int rk_port_validate_nonhost(const struct rk_config *cfg, struct rk_err *err);
 
+/** rk_port_validate_slirp4netns - "port driver requires slirp4netns network" otherwise. */
+int rk_port_validate_slirp4netns(const struct rk_config *cfg, struct rk_err *err);
+
 /* The drivers that forward (one file each). */
 extern const struct rk_port_driver rk_port_builtin;
+extern const struct rk_port_driver rk_port_slirp4netns;
 
 #endif
