@@ -428,7 +428,8 @@ int rk_api_start(struct rk_api_server **out, struct rk_loop *loop, const char *p
 	if ((rc = rk_loop_add_fd(loop, s->lfd, EPOLLIN, true, rk_api_on_accept, s, &s->lsrc)) < 0 ||
 	    (rc = rk_loop_add_timer(loop, RK_API_SWEEP_MS, RK_API_SWEEP_MS, rk_api_on_sweep, s,
 				    &s->sweep)) < 0 ||
-	    (rc = rk_loop_add_timer(loop, 0, 0, rk_api_on_backoff, s, &s->backoff)) < 0) {
+	    (rc = rk_loop_add_timer(loop, 0, 0, rk_api_on_backoff, s, &s->backoff)) < 0 ||
+	    (rc = rk_loop_timer_set(s->backoff, 0, 0)) < 0) {
 		if (!s->lsrc)
 			close(s->lfd);
 		rk_api_stop(s);

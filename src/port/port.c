@@ -60,7 +60,7 @@ static const struct rk_port_driver rk_port_gvisor = {.name = "gvisor-tap-vsock",
 						     .validate = rk_port_nonhost_validate};
 
 const struct rk_port_driver *const rk_port_drivers[] = {
-    &rk_port_none, &rk_port_implicit, &rk_port_builtin, &rk_port_slirp4netns, &rk_port_gvisor, NULL,
+    &rk_port_none, &rk_port_implicit, &rk_port_builtin, &rk_port_slirp4netns, &rk_port_gvisor, &rk_port_socat, NULL,
 };
 
 const struct rk_port_driver *rk_port_driver_find(const char *name)

@@ -146,5 +146,6 @@ int rk_port_validate_slirp4netns(const struct rk_config *cfg, struct rk_err *err
 /* The drivers that forward (one file each). */
 extern const struct rk_port_driver rk_port_builtin;
 extern const struct rk_port_driver rk_port_slirp4netns;
+extern const struct rk_port_driver rk_port_socat;
 
 #endif

@@ -101,7 +101,9 @@ int rk_sockpool_new(struct rk_loop *loop, int sock, struct rk_sockpool **out)
 		p->k[i].type = i % 2 ? SOCK_DGRAM : SOCK_STREAM;
 		p->k[i].tail = &p->k[i].head;
 	}
-	if ((rc = rk_loop_add_timer(loop, 0, 0, rk_sockpool_on_retry, p, &p->retry)) < 0) {
+	if ((rc = rk_loop_add_timer(loop, 0, 0, rk_sockpool_on_retry, p, &p->retry)) < 0 ||
+	    (rc = rk_loop_timer_set(p->retry, 0, 0)) < 0) {
+		rk_loop_del(loop, p->retry);
 		free(p);
 		return rc;
 	}

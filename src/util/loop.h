@@ -48,7 +48,8 @@ int rk_loop_mod_fd(struct rk_loop *loop, struct rk_loop_src *src, uint32_t event
 
 /**
  * rk_loop_add_timer - a timer that first fires after @first_ms and then every @interval_ms
- * (0 = once). @cb gets EPOLLIN. Return: 0 or -errno.
+ * (0 = once); @first_ms 0 means at once. For a timer armed later, add it and disarm it with
+ * rk_loop_timer_set(src, 0, 0). @cb gets EPOLLIN. Return: 0 or -errno.
  */
 int rk_loop_add_timer(struct rk_loop *loop, uint64_t first_ms, uint64_t interval_ms,
 		      rk_loop_fd_cb cb, void *data, struct rk_loop_src **out);
