@@ -33,10 +33,10 @@ static int rk_srcip_run(const char *const *argv)
 		rk_debug("source IP transparent: %s: not found", argv[0]);
 		return -1;
 	}
-	char *v[16];
+	char *v[24];
 	size_t i = 0;
 	v[i++] = path;
-	for (; argv[i] && i < 15; i++)
+	for (; argv[i] && i < 23; i++)
 		v[i] = (char *)argv[i];
 	v[i] = NULL;
 	st = rk_run_capture(v, out, sizeof(out));
@@ -51,7 +51,7 @@ static int rk_srcip_run(const char *const *argv)
 static int rk_srcip_commands(void)
 {
 	static const char *const check[] = {"iptables", "-t", "mangle", "-L", "-n", NULL};
-	static const char *const cmds[][16] = {
+	static const char *const cmds[][20] = {
 	    {"ip", "route", "add", "local", "default", "dev", "lo", "table", RK_SRCIP_MARK},
 	    {"ip", "-6", "route", "add", "local", "default", "dev", "lo", "table", RK_SRCIP_MARK},
 	    {"ip", "rule", "add", "fwmark", RK_SRCIP_MARK, "lookup", RK_SRCIP_MARK, "priority",
