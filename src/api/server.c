@@ -21,8 +21,10 @@
 #include "api/api.h"
 #include "api/json.h"
 #include "util/log.h"
+#include "util/unixaddr.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,7 +62,7 @@ struct rk_api_conn {
 struct rk_api_server {
 	struct rk_loop *loop;
 	struct rk_api_ctx ctx;
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char path[PATH_MAX];
 	int lfd;
 	struct rk_loop_src *lsrc, *sweep, *backoff;
 	struct rk_api_conn *oldest, *newest;
@@ -382,20 +384,22 @@ static void rk_api_on_sweep(struct rk_loop *loop, struct rk_loop_src *src, uint3
 
 static int rk_api_listen(struct rk_api_server *s, struct rk_err *err)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct rk_unixaddr ua;
 	mode_t old;
 	int rc;
 
-	if (strlen(s->path) >= sizeof(sa.sun_path))
-		return rk_err_set(err, ENAMETOOLONG, "listen unix %s: path too long", s->path);
-	memcpy(sa.sun_path, s->path, strlen(s->path) + 1);
+	if ((rc = rk_unixaddr_init(&ua, s->path)) < 0)
+		return rk_err_errno(err, -rc, "listen unix %s", s->path);
 	s->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (s->lfd < 0)
+	if (s->lfd < 0) {
+		rk_unixaddr_done(&ua);
 		return rk_err_errno(err, errno, "listen unix %s: socket", s->path);
+	}
 	unlink(s->path); /* a stale one from a killed run */
 	old = umask(0177); /* the file is born 0600: no window in which others could connect */
-	rc = bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa));
+	rc = bind(s->lfd, (struct sockaddr *)&ua.sa, sizeof(ua.sa));
 	umask(old);
+	rk_unixaddr_done(&ua);
 	if (rc < 0 || listen(s->lfd, 4096) < 0) {
 		rc = errno;
 		close(s->lfd);
@@ -416,8 +420,7 @@ int rk_api_start(struct rk_api_server **out, struct rk_loop *loop, const char *p
 	s->loop = loop;
 	s->ctx = *ctx;
 	s->lfd = -1;
-	snprintf(s->path, sizeof(s->path), "%s", path);
-	if (strlen(path) >= sizeof(s->path)) {
+	if ((size_t)snprintf(s->path, sizeof(s->path), "%s", path) >= sizeof(s->path)) {
 		free(s);
 		return rk_err_set(err, ENAMETOOLONG, "listen unix %s: path too long", path);
 	}

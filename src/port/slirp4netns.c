@@ -17,9 +17,11 @@
 #include "util/goip.h"
 #include "util/goparse.h"
 #include "util/log.h"
+#include "util/unixaddr.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +49,7 @@ struct rk_s4call {
 struct rk_s4port {
 	struct rk_ports *pt;
 	struct rk_loop *loop;
-	char path[108];
+	char path[PATH_MAX];
 	char child_ip[64];
 	struct rk_s4call *calls;
 };
@@ -158,7 +160,7 @@ static void rk_s4call_on_timeout(struct rk_loop *loop, struct rk_loop_src *src, 
 static int rk_s4call_start(struct rk_s4port *d, struct rk_port_entry *e, bool add, char *req,
 			   int req_len, struct rk_err *err)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct rk_unixaddr ua;
 	struct rk_s4call *c;
 	int rc;
 
@@ -178,11 +180,17 @@ static int rk_s4call_start(struct rk_s4port *d, struct rk_port_entry *e, bool ad
 		d->calls->pprev = &c->next;
 	c->pprev = &d->calls;
 	d->calls = c;
-	memcpy(sa.sun_path, d->path, strlen(d->path) + 1);
+	if ((rc = rk_unixaddr_init(&ua, d->path)) < 0) {
+		rk_s4call_free(c);
+		return rk_err_errno(err, -rc, "dial unix %s", d->path);
+	}
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (c->fd < 0 || (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 &&
-			  errno != EINPROGRESS && errno != EAGAIN)) {
-		rc = errno;
+	rc = c->fd < 0 || (connect(c->fd, (struct sockaddr *)&ua.sa, sizeof(ua.sa)) < 0 &&
+			   errno != EINPROGRESS && errno != EAGAIN)
+		 ? errno
+		 : 0;
+	rk_unixaddr_done(&ua);
+	if (rc) {
 		if (c->fd >= 0)
 			close(c->fd);
 		c->fd = -1;

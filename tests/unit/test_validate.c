@@ -74,7 +74,7 @@ static void test_order_and_texts(void **state)
 	EXPECT_ERR("ifname must not contain \"/\"", 1, "--ifname=a/b");
 	EXPECT_ERR("ifname cannot be specified for --net=host", 1, "--ifname=eth0");
 	EXPECT_ERR("unknown network mode: foo", 1, "--net=foo");
-	EXPECT_ERR("unknown port driver: socat", 1, "--port-driver=socat");
+	EXPECT_ERR("unknown port driver: foo", 1, "--port-driver=foo");
 	EXPECT_ERR("port driver \"none\" does not support publishing ports", 1,
 		   "-p=127.0.0.1:8080:80/tcp");
 	EXPECT_ERR("unknown reaper mode: x", 1, "--reaper=x");
@@ -115,13 +115,12 @@ static void test_drivers(void **state)
 	assert_non_null(strstr(err, "not built in yet"));
 	EXPECT_ERR("--ipv6 is not supported for gvisor-tap-vsock", 2, "--net=gvisor-tap-vsock",
 		   "--ipv6");
-	const char *ports[] = {"--port-driver=builtin", "--port-driver=slirp4netns",
-			       "--port-driver=gvisor-tap-vsock"};
-	for (size_t i = 0; i < 3; i++) {
-		assert_int_equal(check(2, "--net=slirp4netns", ports[i]), -EINVAL);
-		assert_non_null(strstr(err, "is not built in yet"));
-		assert_non_null(strstr(err, ports[i] + 14));
-	}
+	assert_int_equal(check(2, "--net=slirp4netns", "--port-driver=gvisor-tap-vsock"), -EINVAL);
+	assert_non_null(strstr(err, "port driver \"gvisor-tap-vsock\" is not built in yet"));
+	assert_int_equal(check(2, "--net=slirp4netns", "--port-driver=builtin"), 0);
+	assert_int_equal(check(2, "--net=slirp4netns", "--port-driver=slirp4netns"), 0);
+	assert_int_equal(check(2, "--net=slirp4netns", "--port-driver=socat"), 0);
+	EXPECT_ERR("port driver requires non-host network", 1, "--port-driver=socat");
 	/* SPEC 2.3 items 8 and 9 */
 	EXPECT_ERR("network \"none\" requires either port driver \"none\" or \"builtin\"", 2,
 		   "--net=none", "--port-driver=implicit");
