@@ -193,6 +193,24 @@ bad:
 	return -EPROTO;
 }
 
+/*
+ * A RK_MSG_SOCK whose socket the kernel could not install (the receiver hit its fd limit):
+ * turn it into the error reply it effectively is (value -EMFILE, no fd).
+ */
+static bool rk_msg_sock_lost(char *buf, size_t len)
+{
+	struct rk_msg_hdr h;
+
+	if (len < sizeof(h))
+		return false;
+	memcpy(&h, buf, sizeof(h));
+	if (h.magic != RK_MSG_MAGIC || h.type != RK_MSG_SOCK || h.value != 0)
+		return false;
+	h.value = -EMFILE;
+	memcpy(buf, &h, sizeof(h));
+	return true;
+}
+
 int rk_msg_recv(int sock, struct rk_msg *m)
 {
 	char buf[RK_MSG_WIRE_MAX + 1];
@@ -222,6 +240,12 @@ int rk_msg_recv(int sock, struct rk_msg *m)
 	}
 	if (n == 0 && nfds == 0)
 		return -EPIPE;
+	if ((mh.msg_flags & MSG_CTRUNC) && !(mh.msg_flags & MSG_TRUNC) &&
+	    rk_msg_sock_lost(buf, (size_t)n)) {
+		/* we are out of fds: the socket was dropped on the way; say so, keep the channel */
+		rk_msg_close_fds(fds, nfds);
+		return rk_msg_decode(buf, (size_t)n, NULL, 0, m);
+	}
 	if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
 		rk_msg_close_fds(fds, nfds);
 		return -EPROTO;

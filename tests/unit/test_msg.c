@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <sys/resource.h>
 
 #include "util/msg.h"
 
@@ -227,9 +228,83 @@ static void test_nonblocking(void **state)
 	close(sp[1]);
 }
 
+/* The port driver's messages: counts in range, a socket or an errno, never both or neither. */
+static void test_sock_messages(void **state)
+{
+	struct rk_msg m = rk_msg_init(RK_MSG_SOCK_REQ, 0), r;
+	char buf[256];
+	int n, fd;
+
+	m.u.sock.family = AF_INET6;
+	m.u.sock.type = SOCK_DGRAM;
+	m.u.sock.count = RK_MSG_SOCK_BATCH_MAX;
+	n = rk_msg_encode(&m, buf, sizeof(buf));
+	assert_int_equal(rk_msg_decode(buf, (size_t)n, NULL, 0, &r), 0);
+	assert_int_equal(r.u.sock.count, RK_MSG_SOCK_BATCH_MAX);
+	m.u.sock.count = RK_MSG_SOCK_BATCH_MAX + 1;
+	n = rk_msg_encode(&m, buf, sizeof(buf));
+	assert_int_equal(rk_msg_decode(buf, (size_t)n, NULL, 0, &r), -EPROTO);
+	m.u.sock.count = 1;
+	m.u.sock.family = AF_UNIX;
+	n = rk_msg_encode(&m, buf, sizeof(buf));
+	assert_int_equal(rk_msg_decode(buf, (size_t)n, NULL, 0, &r), -EPROTO);
+	/* a reply: value 0 needs an fd, an errno must come without one */
+	m = rk_msg_init(RK_MSG_SOCK, 0);
+	m.u.sock.family = AF_INET;
+	m.u.sock.type = SOCK_STREAM;
+	m.u.sock.count = 1;
+	n = rk_msg_encode(&m, buf, sizeof(buf));
+	assert_int_equal(rk_msg_decode(buf, (size_t)n, NULL, 0, &r), -EPROTO);
+	fd = dup(0);
+	assert_int_equal(rk_msg_decode(buf, (size_t)n, &fd, 1, &r), 0);
+	assert_int_equal(r.fd, fd);
+	close(fd);
+	m.value = -EMFILE;
+	n = rk_msg_encode(&m, buf, sizeof(buf));
+	assert_int_equal(rk_msg_decode(buf, (size_t)n, NULL, 0, &r), 0);
+	fd = dup(0);
+	assert_int_equal(rk_msg_decode(buf, (size_t)n, &fd, 1, &r), -EPROTO);
+	assert_int_equal(fcntl(fd, F_GETFD), -1); /* closed by the decoder */
+	m.value = 5;
+	n = rk_msg_encode(&m, buf, sizeof(buf));
+	assert_int_equal(rk_msg_decode(buf, (size_t)n, NULL, 0, &r), -EPROTO);
+}
+
+/* Out of fds: a socket reply whose fd the kernel could not install becomes an -EMFILE reply. */
+static void test_sock_lost_at_fd_limit(void **state)
+{
+	struct rlimit old, low;
+	struct rk_msg m = rk_msg_init(RK_MSG_SOCK, 0), r;
+	int sp[2], probe;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp), 0);
+	m.u.sock.family = AF_INET;
+	m.u.sock.type = SOCK_STREAM;
+	m.u.sock.count = 1;
+	m.fd = sp[0];
+	assert_int_equal(rk_msg_send(sp[0], &m), 0);
+	probe = dup(0);
+	assert_true(probe >= 0);
+	close(probe);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = (rlim_t)probe; /* the next fd would be >= the limit */
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	int rc = rk_msg_recv(sp[1], &r);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_int_equal(rc, 0);
+	assert_int_equal(r.type, RK_MSG_SOCK);
+	assert_int_equal(r.value, -EMFILE);
+	assert_int_equal(r.fd, -1);
+	close(sp[0]);
+	close(sp[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_sock_lost_at_fd_limit),
+	    cmocka_unit_test(test_sock_messages),
 	    cmocka_unit_test(test_roundtrip_and_eof), cmocka_unit_test(test_net_payload),
 	    cmocka_unit_test(test_malformed),	      cmocka_unit_test(test_fds),
 	    cmocka_unit_test(test_nonblocking),
