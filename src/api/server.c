@@ -294,6 +294,13 @@ static void rk_api_on_conn(struct rk_loop *loop, struct rk_loop_src *src, uint32
 		rk_api_process(c);
 		return;
 	}
+	if (c->busy || c->out_off < c->out_len || c->closing) {
+		/* not reading now (the parser takes bytes only between answers); a hang-up, which
+		 * epoll reports whatever we asked for, ends the connection instead of spinning */
+		if (events & (EPOLLHUP | EPOLLERR))
+			rk_api_conn_close(c);
+		return;
+	}
 	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 		return;
 	ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
