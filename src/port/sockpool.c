@@ -2,7 +2,8 @@
 /*
  * sockpool.c - child-netns sockets on hand for the builtin port driver (see sockpool.h).
  *
- * Per kind: up to RK_SOCKPOOL_READY sockets wait ready; "outstanding" counts sockets asked for
+ * Per kind: up to RK_SOCKPOOL_READY sockets wait ready, restocked when fewer than
+ * RK_SOCKPOOL_LOW are on hand or on their way; "outstanding" counts sockets asked for
  * and not yet arrived. Taking one, adding a waiter or receiving an error asks for what is
  * missing, RK_MSG_SOCK_BATCH_MAX at a time and never more than RK_SOCKPOOL_INFLIGHT in
  * flight, so a burst of 5,000 connections costs about 80 round trips, not 5,000. Sockets
@@ -18,7 +19,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define RK_SOCKPOOL_READY    16
+#define RK_SOCKPOOL_READY    32
+#define RK_SOCKPOOL_LOW	     16 /* restock below this, in one batch up to READY */
 #define RK_SOCKPOOL_INFLIGHT 512
 #define RK_SOCKPOOL_RETRY_MS 5
 
@@ -48,6 +50,8 @@ static struct rk_sockkind *rk_sockpool_kind(struct rk_sockpool *p, int family, i
 /* Ask the child for what the kind lacks. */
 static void rk_sockpool_ask(struct rk_sockpool *p, struct rk_sockkind *k, bool stock)
 {
+	if (!k->nwait && k->nready + k->inflight >= RK_SOCKPOOL_LOW)
+		return; /* enough on hand: restock in batches, not a request per connection */
 	for (;;) {
 		int want = (stock ? RK_SOCKPOOL_READY : 0) + k->nwait - k->nready - k->inflight;
 		struct rk_msg m = rk_msg_init(RK_MSG_SOCK_REQ, 0);
