@@ -35,7 +35,7 @@ void go_ip_string(const uint8_t ip[16], char *buf, size_t len)
 	/* the first longest run of zero groups, if longer than one group */
 	for (int i = 0; i < 16; i += 2) {
 		int j = i;
-		while (j < 16 && ip[j] == 0 && ip[j + 1] == 0)
+		while (j + 1 < 16 && ip[j] == 0 && ip[j + 1] == 0)
 			j += 2;
 		if (j > i && j - i > e1 - e0) {
 			e0 = i;
@@ -57,7 +57,8 @@ void go_ip_string(const uint8_t ip[16], char *buf, size_t len)
 			n += (size_t)snprintf(buf + n, len - n, ":");
 		}
 		if (n < len)
-			n += (size_t)snprintf(buf + n, len - n, "%x", (unsigned)(ip[i] << 8 | ip[i + 1]));
+			n += (size_t)snprintf(buf + n, len - n, "%x",
+					      (unsigned)(ip[i] << 8 | ip[i + 1]));
 	}
 }
 

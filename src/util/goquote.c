@@ -8,6 +8,7 @@
  */
 #include "util/goquote.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const uint32_t go_print_ranges[][2] = {
@@ -139,14 +140,10 @@ static void go_qput(struct go_qbuf *q, const char *s, size_t n)
 
 static void go_qhex(struct go_qbuf *q, const char *prefix, uint32_t v, int digits)
 {
-	static const char hex[] = "0123456789abcdef";
-	char b[12];
-	size_t n = strlen(prefix);
+	char b[16];
+	int n = snprintf(b, sizeof(b), "%s%0*x", prefix, digits, (unsigned)v);
 
-	memcpy(b, prefix, n);
-	for (int s = (digits - 1) * 4; s >= 0; s -= 4)
-		b[n++] = hex[(v >> s) & 0xF];
-	go_qput(q, b, n);
+	go_qput(q, b, (size_t)n);
 }
 
 /* strconv.appendEscapedRune with quote '"', neither ASCII-only nor graphic-only. */
