@@ -6,6 +6,7 @@ a private network namespace (the test runner, tests/run.sh, sets that up).
 
 Environment:
   RK_BIN               rootlesskit under test (default: <repo>/build/rootlesskit)
+  RK_CTL_BIN           rootlessctl under test (default: rootlessctl beside RK_BIN)
   RK_REF_BIN           reference rootlesskit (Debian's Go 1.1.0), informative only
   RK_TEST_PRIVHELPER   root helper, run as `sudo -n HELPER mount-tmpfs|umount DIR`
                        for DIR under /srv/rootlesskit-test/prop (propagation tests)
@@ -65,6 +66,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 RK_BIN = os.environ.get("RK_BIN") or str(REPO / "build" / "rootlesskit")
+# rootlessctl under test: $RK_CTL_BIN, else the one built beside RK_BIN
+RK_CTL_BIN = os.environ.get("RK_CTL_BIN") or str(Path(RK_BIN).parent / "rootlessctl")
 IN_CI = os.environ.get("CI") == "true"
 
 # Upper bound for a single rootlesskit run; every subprocess call has a timeout.
@@ -498,6 +501,15 @@ def rk_tmpdir(tmp_path, monkeypatch, request):
     if rep is not None and rep.passed:
         left = sorted(p.name for p in d.iterdir() if p.name.startswith("rootlesskit"))
         assert not left, f"rootlesskit left temporary state dirs behind in $TMPDIR: {left}"
+
+
+@pytest.fixture
+def rootlessctl():
+    """Path of the rootlessctl under test (RK_CTL_BIN, default: beside RK_BIN, i.e.
+    <repo>/build/rootlessctl)."""
+    if not os.access(RK_CTL_BIN, os.X_OK):
+        pytest.fail(f"rootlessctl under test not found or not executable: {RK_CTL_BIN}")
+    return RK_CTL_BIN
 
 
 @pytest.fixture
