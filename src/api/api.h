@@ -46,9 +46,9 @@ void rk_api_stop(struct rk_api_server *s);
 struct rk_api_reply {
 	int status;
 	const char *content_type;
-	bool sniffed;	     /* content_type is what Go would have sniffed */
+	bool sniffed; /* content_type is what Go would have sniffed */
 	const char *const *headers;
-	char *body;	     /* malloc'd, or NULL */
+	char *body; /* malloc'd, or NULL */
 	size_t body_len;
 };
 

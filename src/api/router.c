@@ -41,8 +41,7 @@ static void rk_api_error(rk_api_reply_cb cb, void *conn, int status, const char 
 	cb(conn, &r);
 }
 
-static void rk_api_json(rk_api_reply_cb cb, void *conn, int status, int rc, char *body,
-			size_t len)
+static void rk_api_json(rk_api_reply_cb cb, void *conn, int status, int rc, char *body, size_t len)
 {
 	struct rk_api_reply r = {
 	    .status = status, .content_type = RK_API_JSON, .body = body, .body_len = len};
@@ -72,7 +71,7 @@ static void rk_api_info(const struct rk_api_ctx *ctx, rk_api_reply_cb cb, void *
 	if (ctx->net) {
 		i->has_net = true;
 		snprintf(i->net.driver, sizeof(i->net.driver), "%s", ctx->net->driver);
-		for (int k = 0; k < ctx->net->ndns && k < RK_API_DNS_MAX; k++)
+		for (int k = 0; k < ctx->net->ndns && k < RK_MSG_DNS_MAX; k++)
 			snprintf(i->net.dns[i->net.n_dns++], RK_API_IP_MAX, "%s", ctx->net->dns[k]);
 		snprintf(i->net.child_ip, sizeof(i->net.child_ip), "%s", ctx->net->child_ip);
 		i->net.dynamic_child_ip = ctx->net->dynamic_child_ip;
@@ -80,9 +79,9 @@ static void rk_api_info(const struct rk_api_ctx *ctx, rk_api_reply_cb cb, void *
 	if (ctx->port && ctx->port->protos) {
 		i->has_port = true;
 		snprintf(i->port.driver, sizeof(i->port.driver), "%s", ctx->port->name);
-		for (size_t k = 0; ctx->port->protos[k] && k < RK_API_PROTOS_MAX; k++)
-			snprintf(i->port.protos[i->port.n_protos++], sizeof(i->port.protos[0]), "%s",
-				 ctx->port->protos[k]);
+		for (size_t k = 0; k < RK_API_PROTOS_MAX && ctx->port->protos[k]; k++)
+			snprintf(i->port.protos[i->port.n_protos++], sizeof(i->port.protos[0]),
+				 "%s", ctx->port->protos[k]);
 		i->port.disallow_loopback_child_ip = ctx->port->disallow_loopback_child_ip;
 	}
 	rc = rk_api_encode_info(i, false, &body, &len);

@@ -34,12 +34,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#define RK_API_CONNS_MAX   4096
-#define RK_API_REQUEST_MS  30000
-#define RK_API_SWEEP_MS	   5000
-#define RK_API_BACKOFF_MS  50
-#define RK_API_READ_CHUNK  16384
-#define RK_API_ACCEPT_MAX  64
+#define RK_API_CONNS_MAX  4096
+#define RK_API_REQUEST_MS 30000
+#define RK_API_SWEEP_MS	  5000
+#define RK_API_BACKOFF_MS 50
+#define RK_API_READ_CHUNK 16384
+#define RK_API_ACCEPT_MAX 64
 
 struct rk_api_conn {
 	struct rk_api_server *s;
@@ -225,9 +225,8 @@ static void rk_api_on_reply(void *arg, struct rk_api_reply *r)
 
 static void rk_api_fail(struct rk_api_conn *c, int status, const char *why)
 {
-	struct rk_api_reply r = {.status = status,
-				 .content_type = "text/plain; charset=utf-8",
-				 .sniffed = true};
+	struct rk_api_reply r = {
+	    .status = status, .content_type = "text/plain; charset=utf-8", .sniffed = true};
 
 	c->closing = true;
 	if (rk_api_encode_error(why, &r.body, &r.body_len) == 0) {
@@ -402,7 +401,7 @@ static int rk_api_listen(struct rk_api_server *s, struct rk_err *err)
 		rk_unixaddr_done(&ua);
 		return rk_err_errno(err, errno, "listen unix %s: socket", s->path);
 	}
-	unlink(s->path); /* a stale one from a killed run */
+	unlink(s->path);   /* a stale one from a killed run */
 	old = umask(0177); /* the file is born 0600: no window in which others could connect */
 	rc = bind(s->lfd, (struct sockaddr *)&ua.sa, sizeof(ua.sa));
 	umask(old);
@@ -453,12 +452,10 @@ void rk_api_stop(struct rk_api_server *s)
 {
 	if (!s)
 		return;
-	while (s->oldest) {
-		struct rk_api_conn *c = s->oldest;
-		bool busy = c->busy;
+	for (struct rk_api_conn *c = s->oldest, *next; c; c = next) {
+		next = c->next;
 		c->busy = false; /* nobody will answer any more: free it now */
 		rk_api_conn_close(c);
-		(void)busy;
 	}
 	rk_loop_del(s->loop, s->lsrc);
 	rk_loop_del(s->loop, s->sweep);

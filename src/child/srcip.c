@@ -36,7 +36,7 @@ static int rk_srcip_run(const char *const *argv)
 	char *v[24];
 	size_t i = 0;
 	v[i++] = path;
-	for (; argv[i] && i < 23; i++)
+	for (; i < 23 && argv[i]; i++)
 		v[i] = (char *)argv[i];
 	v[i] = NULL;
 	st = rk_run_capture(v, out, sizeof(out));

@@ -36,13 +36,12 @@ int rk_publish_start(struct rk_ports **out, const struct rk_port_driver *ops,
 {
 	const struct rk_strv *specs = &env->cfg->publish;
 	struct rk_err err;
-	int rc;
 
 	*out = NULL;
 	if (!ops->protos)
 		return 0; /* none, implicit: nothing runs in the parent */
 	rk_err_clear(&err);
-	if ((rc = rk_ports_start(out, ops, env, &err)) < 0) {
+	if (rk_ports_start(out, ops, env, &err) < 0) {
 		rk_error("failed to start port driver %s: %s", ops->name, err.msg);
 		return 1;
 	}
@@ -57,7 +56,7 @@ int rk_publish_start(struct rk_ports **out, const struct rk_port_driver *ops,
 		}
 		rk_ports_add(*out, &spec, rk_publish_done, &w);
 		while (!w.done && !*abort)
-			if ((rc = rk_loop_run_once(env->loop, -1)) < 0)
+			if (rk_loop_run_once(env->loop, -1) < 0)
 				return 1;
 		if (!w.done)
 			return -1; /* the child died: its status tells */

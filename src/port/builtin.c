@@ -20,8 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *const rk_builtin_protos[] = {"tcp", "tcp4", "tcp6", "udp", "udp4", "udp6",
-						NULL};
+static const char *const rk_builtin_protos[] = {"tcp", "tcp4", "tcp6", "udp", "udp4", "udp6", NULL};
 
 extern char *program_invocation_name;
 
@@ -90,7 +89,8 @@ static void rk_builtin_host_gateway(char *buf, size_t len)
 	if (getifaddrs(&ifa) < 0)
 		return;
 	for (i = ifa; i; i = i->ifa_next) {
-		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || (i->ifa_flags & IFF_LOOPBACK))
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET ||
+		    (i->ifa_flags & IFF_LOOPBACK))
 			continue;
 		inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, buf, len);
 		break;
@@ -183,8 +183,8 @@ static int rk_builtin_listen(const struct rk_port_spec *s, bool udp, struct rk_e
 	fd = socket(a.family, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 && a.family == AF_INET6 && v6only == 0 && errno == EAFNOSUPPORT) {
 		a.family = AF_INET; /* a host without IPv6 */
-		fd = socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			    0);
+		fd = socket(AF_INET,
+			    (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	}
 	if (fd < 0)
 		return rk_err_errno(err, errno, "listen %s %s: socket", s->proto, addr);

@@ -24,8 +24,8 @@ struct rk_builtin {
 	struct rk_sockpool *pool;
 	struct rk_pipepool *pipes;
 	int chan_sock;
-	bool srcip;	     /* --source-ip-transparent and not given up */
-	int srcip_state;     /* 0 not asked, 1 asked, 2 ready, -1 gave up */
+	bool srcip;		       /* --source-ip-transparent and not given up */
+	int srcip_state;	       /* 0 not asked, 1 asked, 2 ready, -1 gave up */
 	struct rk_tcpconn *srcip_wait; /* connections waiting for the set-up */
 	bool srcip_warned;
 };
@@ -35,12 +35,12 @@ struct rk_bport {
 	struct rk_builtin *b;
 	const struct rk_port_entry *e;
 	bool udp;
-	int lfd;		  /* the listener, owned by .lsrc */
+	int lfd; /* the listener, owned by .lsrc */
 	struct rk_loop_src *lsrc;
-	struct rk_loop_src *backoff; /* re-enables accepting after EMFILE/ENFILE */
+	struct rk_loop_src *backoff;	/* re-enables accepting after EMFILE/ENFILE */
 	struct sockaddr_storage target; /* in the child's netns */
 	socklen_t target_len;
-	struct rk_tcpconn *conns; /* live TCP connections */
+	struct rk_tcpconn *conns;  /* live TCP connections */
 	struct rk_udpflow **flows; /* UDP flow hash table */
 	unsigned nflows;
 	struct rk_loop_src *sweep; /* UDP idle timer */

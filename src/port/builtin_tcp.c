@@ -440,11 +440,13 @@ static void rk_tcp_on_accept(struct rk_loop *loop, struct rk_loop_src *src, uint
 	for (int i = 0; i < RK_TCP_ACCEPT_BATCH; i++) {
 		struct sockaddr_storage peer;
 		socklen_t len = sizeof(peer);
-		int fd = accept4(p->lfd, (struct sockaddr *)&peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd =
+		    accept4(p->lfd, (struct sockaddr *)&peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct rk_tcpconn *c;
 
 		if (fd < 0) {
-			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM)
 				rk_tcp_accept_paused(p, errno);
 			return; /* EAGAIN, or a client that gave up (ECONNABORTED, ...) */
 		}
@@ -482,6 +484,8 @@ void rk_btcp_stop(struct rk_bport *p)
 	p->lsrc = NULL;
 	rk_loop_del(loop, p->backoff);
 	p->backoff = NULL;
-	while (p->conns)
-		rk_tcp_close(p->conns, false);
+	for (struct rk_tcpconn *c = p->conns, *next; c; c = next) {
+		next = c->next;
+		rk_tcp_close(c, false);
+	}
 }

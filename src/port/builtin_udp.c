@@ -87,7 +87,8 @@ static void rk_udp_on_reply(struct rk_loop *loop, struct rk_loop_src *src, uint3
 		ssize_t n = recv(f->fd, p->dgram, RK_UDP_DGRAM, 0);
 		if (n < 0) {
 			if (errno != EAGAIN && errno != ECONNREFUSED && errno != EINTR)
-				rk_debug("port %lld: udp: %s", (long long)p->e->id, strerror(errno));
+				rk_debug("port %lld: udp: %s", (long long)p->e->id,
+					 strerror(errno));
 			return;
 		}
 		f->last = rk_udp_now();
@@ -192,7 +193,8 @@ static void rk_udp_on_client(struct rk_loop *loop, struct rk_loop_src *src, uint
 	for (int i = 0; i < RK_UDP_BATCH; i++) {
 		struct sockaddr_storage a;
 		socklen_t len = sizeof(a);
-		ssize_t n = recvfrom(p->lfd, p->dgram, RK_UDP_DGRAM, 0, (struct sockaddr *)&a, &len);
+		ssize_t n =
+		    recvfrom(p->lfd, p->dgram, RK_UDP_DGRAM, 0, (struct sockaddr *)&a, &len);
 
 		if (n < 0)
 			return;
@@ -222,6 +224,7 @@ int rk_budp_start(struct rk_bport *p)
 	struct rk_loop *loop = p->b->loop;
 	int rc;
 
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
 	p->flows = calloc(RK_UDP_BUCKETS, sizeof(*p->flows));
 	p->dgram = malloc(RK_UDP_DGRAM);
 	if (!p->flows || !p->dgram)
@@ -241,8 +244,10 @@ void rk_budp_stop(struct rk_bport *p)
 	rk_loop_del(loop, p->sweep);
 	p->sweep = NULL;
 	for (unsigned h = 0; p->flows && h < RK_UDP_BUCKETS; h++)
-		while (p->flows[h])
-			rk_udp_flow_free(p->flows[h]);
+		for (struct rk_udpflow *f = p->flows[h], *next; f; f = next) {
+			next = f->next;
+			rk_udp_flow_free(f);
+		}
 	free(p->flows);
 	p->flows = NULL;
 	free(p->dgram);

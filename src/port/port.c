@@ -60,7 +60,13 @@ static const struct rk_port_driver rk_port_gvisor = {.name = "gvisor-tap-vsock",
 						     .validate = rk_port_nonhost_validate};
 
 const struct rk_port_driver *const rk_port_drivers[] = {
-    &rk_port_none, &rk_port_implicit, &rk_port_builtin, &rk_port_slirp4netns, &rk_port_gvisor, &rk_port_socat, NULL,
+    &rk_port_none,
+    &rk_port_implicit,
+    &rk_port_builtin,
+    &rk_port_slirp4netns,
+    &rk_port_gvisor,
+    &rk_port_socat,
+    NULL,
 };
 
 const struct rk_port_driver *rk_port_driver_find(const char *name)
@@ -154,6 +160,7 @@ static void rk_ports_unlink(struct rk_ports *pt, struct rk_port_slot *s)
 	for (size_t i = 0; i < pt->n; i++) {
 		if (pt->v[i] != s)
 			continue;
+		/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
 		memmove(&pt->v[i], &pt->v[i + 1], (pt->n - i - 1) * sizeof(pt->v[0]));
 		pt->n--;
 		return;
@@ -169,6 +176,7 @@ static void rk_ports_place(struct rk_ports *pt, struct rk_port_slot *s)
 	for (i = 0; i < pt->n; i++)
 		if (!pt->v[i]->e.pending && pt->v[i]->e.id > s->e.id)
 			break;
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
 	memmove(&pt->v[i + 1], &pt->v[i], (pt->n - i) * sizeof(pt->v[0]));
 	pt->v[i] = s;
 	pt->n++;
@@ -206,6 +214,7 @@ void rk_ports_driver_done(struct rk_ports *pt, struct rk_port_entry *e, int rc,
 static int rk_ports_grow(struct rk_ports *pt, struct rk_err *err)
 {
 	size_t cap = pt->cap ? pt->cap * 2 : 16;
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
 	struct rk_port_slot **v = realloc(pt->v, cap * sizeof(*v));
 
 	if (!v)
@@ -325,7 +334,8 @@ void rk_ports_stop(struct rk_ports *pt)
 		s->e.pending = true;
 		s->removing = true;
 		s->cb = rk_ports_stop_done;
-		if (pt->ops->remove && pt->ops->remove(pt, &s->e, &(struct rk_err){0}) == -EINPROGRESS)
+		if (pt->ops->remove &&
+		    pt->ops->remove(pt, &s->e, &(struct rk_err){0}) == -EINPROGRESS)
 			continue;
 		rk_ports_finish(pt, s, 0, NULL);
 	}

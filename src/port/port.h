@@ -39,8 +39,8 @@ struct rk_port_env {
 	struct rk_loop *loop;
 	const struct rk_config *cfg;
 	const char *state_dir;
-	int chan_sock;			 /* the channel to the child (builtin asks it for sockets) */
-	pid_t child_pid;		 /* socat enters its namespaces */
+	int chan_sock;		       /* the channel to the child (builtin asks it for sockets) */
+	pid_t child_pid;	       /* socat enters its namespaces */
 	const struct rk_net_info *net; /* the network's facts (child IP), NULL for host */
 };
 

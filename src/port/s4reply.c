@@ -40,15 +40,15 @@ int rk_s4_add_request(const char *proto, const char *host_addr, int host_port,
 {
 	return rk_s4_dump(json_pack("{s:s, s:{s:s, s:s, s:i, s:s, s:i}}", "execute", "add_hostfwd",
 				    "arguments", "proto", proto, "host_addr", host_addr,
-				    "host_port", host_port, "guest_addr", guest_addr,
-				    "guest_port", guest_port),
+				    "host_port", host_port, "guest_addr", guest_addr, "guest_port",
+				    guest_port),
 			  out);
 }
 
 int rk_s4_remove_request(int64_t id, char **out)
 {
-	return rk_s4_dump(json_pack("{s:s, s:{s:I}}", "execute", "remove_hostfwd", "arguments", "id",
-				    (json_int_t)id),
+	return rk_s4_dump(json_pack("{s:s, s:{s:I}}", "execute", "remove_hostfwd", "arguments",
+				    "id", (json_int_t)id),
 			  out);
 }
 

@@ -151,8 +151,7 @@ static void rk_s4call_on_timeout(struct rk_loop *loop, struct rk_loop_src *src, 
 	struct rk_err err;
 
 	rk_err_clear(&err);
-	rk_err_set(&err, ETIMEDOUT, "slirp4netns did not answer within %d s",
-		   RK_S4_CALL_MS / 1000);
+	rk_err_set(&err, ETIMEDOUT, "slirp4netns did not answer within %d s", RK_S4_CALL_MS / 1000);
 	rk_s4call_end(c, -ETIMEDOUT, &err);
 }
 
@@ -197,8 +196,8 @@ static int rk_s4call_start(struct rk_s4port *d, struct rk_port_entry *e, bool ad
 		rk_s4call_free(c);
 		return rk_err_errno(err, rc, "dial unix %s: connect", d->path);
 	}
-	if ((rc = rk_loop_add_fd(d->loop, c->fd, EPOLLOUT, true, rk_s4call_on_event, c,
-				 &c->src)) < 0 ||
+	if ((rc = rk_loop_add_fd(d->loop, c->fd, EPOLLOUT, true, rk_s4call_on_event, c, &c->src)) <
+		0 ||
 	    (rc = rk_loop_add_timer(d->loop, RK_S4_CALL_MS, 0, rk_s4call_on_timeout, c,
 				    &c->timer)) < 0) {
 		if (!c->src)
@@ -273,8 +272,11 @@ static void rk_s4port_stop(struct rk_ports *pt)
 
 	if (!d)
 		return;
-	while (d->calls)
-		rk_s4call_free(d->calls); /* their entries are freed by the port table */
+	/* their entries are freed by the port table */
+	for (struct rk_s4call *c = d->calls, *next; c; c = next) {
+		next = c->next;
+		rk_s4call_free(c);
+	}
 	free(d);
 }
 

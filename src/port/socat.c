@@ -113,7 +113,8 @@ static int rk_socat_add(struct rk_ports *pt, struct rk_port_entry *e, struct rk_
 {
 	const struct rk_port_env *env = rk_ports_env(pt);
 	const struct rk_port_spec *s = &e->spec;
-	char pip[INET_ADDRSTRLEN] = "0.0.0.0", cip[INET_ADDRSTRLEN] = "127.0.0.1", ns[PATH_MAX + 16];
+	char pip[INET_ADDRSTRLEN] = "0.0.0.0", cip[INET_ADDRSTRLEN] = "127.0.0.1",
+	     ns[PATH_MAX + 16];
 	struct rk_socat_port *sp;
 	bool udp = s->proto[0] == 'u';
 	int rc;
@@ -132,8 +133,8 @@ static int rk_socat_add(struct rk_ports *pt, struct rk_port_entry *e, struct rk_
 	sp->pt = pt;
 	snprintf(sp->h.name, sizeof(sp->h.name), "socat");
 	snprintf(sp->listen, sizeof(sp->listen),
-		 "%s-LISTEN:%d,bind=%s,reuseaddr,fork,rcvbuf=65536,sndbuf=65536", udp ? "UDP" : "TCP",
-		 s->parent_port, pip);
+		 "%s-LISTEN:%d,bind=%s,reuseaddr,fork,rcvbuf=65536,sndbuf=65536",
+		 udp ? "UDP" : "TCP", s->parent_port, pip);
 	if (env->cfg->detach_netns)
 		snprintf(ns, sizeof(ns), "--net=/proc/%d/root%s/netns", (int)env->child_pid,
 			 env->state_dir);

@@ -66,7 +66,8 @@ static void rk_sockpool_ask(struct rk_sockpool *p, struct rk_sockkind *k, bool s
 		m.u.sock.count = want > RK_MSG_SOCK_BATCH_MAX ? RK_MSG_SOCK_BATCH_MAX : want;
 		rc = rk_msg_send(p->sock, &m);
 		if (rc == -EAGAIN || rc == -ENOBUFS) {
-			if (!p->retry_armed && rk_loop_timer_set(p->retry, RK_SOCKPOOL_RETRY_MS, 0) == 0)
+			if (!p->retry_armed &&
+			    rk_loop_timer_set(p->retry, RK_SOCKPOOL_RETRY_MS, 0) == 0)
 				p->retry_armed = true;
 			return;
 		}
@@ -188,7 +189,8 @@ bool rk_sockpool_on_msg(struct rk_sockpool *p, struct rk_msg *m)
 	} else if (m->fd >= 0) {
 		close(m->fd);
 	} else {
-		rk_debug("port driver: the child could not make a socket: %s", strerror((int)-m->value));
+		rk_debug("port driver: the child could not make a socket: %s",
+			 strerror((int)-m->value));
 	}
 	m->fd = -1;
 	/* after an error only the waiters are served: restocking could fail forever */

@@ -25,9 +25,9 @@ enum rk_msg_type {
 	RK_MSG_NET_DONE,      /* child -> parent: network configured (payload: net, as set) */
 	RK_MSG_START,	      /* parent -> child: state dir complete, start the command */
 	RK_MSG_SOCK_REQ,      /* parent -> child: make sockets in the netns (payload: sock) */
-	RK_MSG_SOCK,	      /* child -> parent: one socket (fd) or value = -errno (payload: sock) */
-	RK_MSG_SRCIP_REQ,     /* parent -> child: set up source-IP routing (SPEC 8.2.5) */
-	RK_MSG_SRCIP_DONE,    /* child -> parent: value 0, or -errno: fall back for good */
+	RK_MSG_SOCK,	   /* child -> parent: one socket (fd) or value = -errno (payload: sock) */
+	RK_MSG_SRCIP_REQ,  /* parent -> child: set up source-IP routing (SPEC 8.2.5) */
+	RK_MSG_SRCIP_DONE, /* child -> parent: value 0, or -errno: fall back for good */
 	RK_MSG_TYPE_MAX,
 };
 

@@ -305,8 +305,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_sock_lost_at_fd_limit),
 	    cmocka_unit_test(test_sock_messages),
-	    cmocka_unit_test(test_roundtrip_and_eof), cmocka_unit_test(test_net_payload),
-	    cmocka_unit_test(test_malformed),	      cmocka_unit_test(test_fds),
+	    cmocka_unit_test(test_roundtrip_and_eof),
+	    cmocka_unit_test(test_net_payload),
+	    cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_fds),
 	    cmocka_unit_test(test_nonblocking),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,9 +16,10 @@ static void test_requests(void **state)
 	char *r = NULL;
 	int n = rk_s4_add_request("tcp", "", 8080, "10.0.2.100", 80, &r);
 
-	assert_string_equal(r, "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\","
-			       "\"host_addr\":\"\",\"host_port\":8080,\"guest_addr\":\"10.0.2.100\","
-			       "\"guest_port\":80}}\n");
+	assert_string_equal(r,
+			    "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\","
+			    "\"host_addr\":\"\",\"host_port\":8080,\"guest_addr\":\"10.0.2.100\","
+			    "\"guest_port\":80}}\n");
 	assert_int_equal(n, (int)strlen(r));
 	free(r);
 	n = rk_s4_remove_request(7, &r);
@@ -55,9 +56,17 @@ static void test_replies(void **state)
 static void test_bad_replies(void **state)
 {
 	static const char *const bad[] = {
-	    "", "x", "[]", "{\"return\":{}}", "{\"return\":{\"id\":\"1\"}}",
-	    "{\"return\":{\"id\":-1}}", "{\"return\":{\"id\":1e12}}", "{\"return\":5}",
-	    "{\"error\":7}", "{\"return\":{\"id\":1},\"return\":{\"id\":2}}", "null",
+	    "",
+	    "x",
+	    "[]",
+	    "{\"return\":{}}",
+	    "{\"return\":{\"id\":\"1\"}}",
+	    "{\"return\":{\"id\":-1}}",
+	    "{\"return\":{\"id\":1e12}}",
+	    "{\"return\":5}",
+	    "{\"error\":7}",
+	    "{\"return\":{\"id\":1},\"return\":{\"id\":2}}",
+	    "null",
 	};
 	struct rk_err e;
 	int64_t id = -1;
