@@ -215,14 +215,15 @@ run_pytest() {
 }
 
 run_pytest integration "$rk_bin" "${pytest_args[@]}"
-# The sanitizer build through the tests that drive the event loops, the channel, the helpers and
-# the network drivers hardest: a memory error or a leak in the parent or the child fails them.
+# The sanitizer build through the tests that drive the event loops, the channel, the helpers,
+# the network drivers, the port data path and the API hardest: a memory error or a leak in the parent or the child fails them.
 asan_bin=$repo/build-asan/rootlesskit
 if [ "$build" = 1 ] && [ -z "${RK_BIN:-}" ] && [ ${#pytest_args_given[@]} -eq 0 ]; then
 	if [ -x "$asan_bin" ]; then
 		[ "$workdir" = "$repo" ] || asan_bin=$workdir/build-asan/rootlesskit
 		run_pytest "integration (asan)" "$asan_bin" tests/integration/test_network.py \
-			tests/integration/test_signals.py tests/integration/test_exit_codes.py
+			tests/integration/test_signals.py tests/integration/test_exit_codes.py \
+			tests/integration/test_ports.py tests/integration/test_api.py
 	else
 		fail_step "integration (asan): $asan_bin was not built"
 	fi

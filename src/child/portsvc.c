@@ -12,10 +12,12 @@
  * The parent keeps a small pool of such sockets, so an accepted connection normally needs no
  * round trip at all (port/sockpool.c).
  *
- * With --detach-netns the child lives outside the namespace: it joins it for the socket() call
- * and returns to its own right after (the command runs in its own process and is unaffected).
+ * With --detach-netns the child lives outside the namespace, in the host's, over which it has
+ * no privilege (so it could not come back after a setns): a thread joins the namespace and
+ * makes the batch there (net/netns.c).
  */
 #include "child/child.h"
+#include "net/netns.h"
 #include "util/chan.h"
 #include "util/goparse.h"
 #include "util/log.h"
@@ -28,40 +30,48 @@
 #include <unistd.h>
 
 static struct {
-	int sock;   /* the channel */
-	int nsfd;   /* the detached netns, or -1 */
-	int homefd; /* our own netns when detached, or -1 */
-} rk_portsvc = {-1, -1, -1};
+	int sock; /* the channel */
+	int nsfd; /* the detached netns, or -1 */
+} rk_portsvc = {-1, -1};
 
-/* One socket in the netns. Return: the fd or -errno. */
-static int rk_portsvc_socket(int family, int type)
+/* A batch of sockets made in the netns. */
+struct rk_portsvc_batch {
+	const struct rk_msg_sock *req;
+	int fd[RK_MSG_SOCK_BATCH_MAX]; /* a socket or -errno each */
+};
+
+static int rk_portsvc_make(void *arg)
 {
-	int fd, e;
+	struct rk_portsvc_batch *b = arg;
 
-	if (rk_portsvc.nsfd >= 0 && setns(rk_portsvc.nsfd, CLONE_NEWNET) < 0)
-		return -errno;
-	fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	e = errno;
-	if (rk_portsvc.nsfd >= 0 && setns(rk_portsvc.homefd, CLONE_NEWNET) < 0)
-		rk_die("failed to return to the network namespace: %s", go_strerror(errno));
-	return fd < 0 ? -e : fd;
+	for (int i = 0; i < b->req->count; i++) {
+		b->fd[i] = socket(b->req->family, b->req->type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (b->fd[i] < 0)
+			b->fd[i] = -errno;
+	}
+	return 0;
 }
 
 static void rk_portsvc_reply(const struct rk_msg_sock *req)
 {
 	struct rk_msg m = rk_msg_init(RK_MSG_SOCK, 0);
+	struct rk_portsvc_batch b = {.req = req};
+	int rc;
 
+	/* detached: a thread joins the netns for the batch (the child itself cannot leave the
+	 * host's netns and come back: it has no privilege over that one) */
+	if ((rc = rk_netns_run(rk_portsvc.nsfd, rk_portsvc_make, &b)) < 0)
+		for (int i = 0; i < req->count; i++)
+			b.fd[i] = rc;
 	m.u.sock = *req;
 	m.u.sock.count = 1;
 	for (int i = 0; i < req->count; i++) {
-		int fd = rk_portsvc_socket(req->family, req->type);
-
-		m.fd = fd >= 0 ? fd : -1;
-		m.value = fd >= 0 ? 0 : fd;
-		if (rk_msg_send(rk_portsvc.sock, &m) < 0 && fd < 0)
+		m.fd = b.fd[i] >= 0 ? b.fd[i] : -1;
+		m.value = b.fd[i] >= 0 ? 0 : b.fd[i];
+		if (rk_msg_send(rk_portsvc.sock, &m) < 0)
 			rk_debug("port driver: could not answer the parent");
-		if (fd >= 0)
-			close(fd);
+		if (b.fd[i] >= 0)
+			close(b.fd[i]);
 	}
 }
 
@@ -83,12 +93,7 @@ static bool rk_portsvc_on_msg(struct rk_chan *c, struct rk_msg *m, void *data)
 int rk_child_portsvc_init(struct rk_chan *c, int sock, int nsfd)
 {
 	rk_portsvc.sock = sock;
-	if (nsfd >= 0) {
-		rk_portsvc.homefd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-		if (rk_portsvc.homefd < 0)
-			return -errno;
-		rk_portsvc.nsfd = nsfd;
-	}
+	rk_portsvc.nsfd = nsfd;
 	rk_chan_set_handler(c, rk_portsvc_on_msg, NULL);
 	return 0;
 }

@@ -8,11 +8,11 @@
  * sending fwmark 100 there, tcp_fwmark_accept so accepted sockets inherit the SYN's mark, and
  * CONNMARK rules marking connections that come from a non-local source. This runs once, on the
  * parent's request (its first non-loopback client), with upstream's commands, in the network
- * namespace (joined for the duration with --detach-netns). A missing or unusable iptables means
- * no propagation for good; a failing individual command only logs.
+ * namespace (with --detach-netns forked from a thread that joined it). A missing or unusable
+ * iptables means no propagation for good; a failing individual command only logs.
  */
 #include "child/child.h"
-#include "util/goparse.h"
+#include "net/netns.h"
 #include "util/log.h"
 #include "util/proc.h"
 
@@ -80,24 +80,13 @@ static int rk_srcip_commands(void)
 	return 0;
 }
 
+static int rk_srcip_in_netns(void *arg)
+{
+	return rk_srcip_commands();
+}
+
 int rk_child_srcip_setup(int nsfd)
 {
-	int home = -1, rc;
-
-	if (nsfd >= 0) {
-		home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-		if (home < 0 || setns(nsfd, CLONE_NEWNET) < 0) {
-			rc = -errno;
-			if (home >= 0)
-				close(home);
-			return rc;
-		}
-	}
-	rc = rk_srcip_commands();
-	if (home >= 0) {
-		if (setns(home, CLONE_NEWNET) < 0)
-			rk_die("failed to return to the network namespace: %s", go_strerror(errno));
-		close(home);
-	}
-	return rc;
+	/* detached: from a thread inside the netns; the commands it forks start there */
+	return rk_netns_run(nsfd, rk_srcip_in_netns, NULL);
 }

@@ -424,11 +424,9 @@ static void rk_tcp_accept_paused(struct rk_bport *p, int e)
 
 	rk_debug("port %lld: accept: %s; pausing for %d ms", (long long)p->e->id, strerror(e),
 		 RK_TCP_BACKOFF_MS);
-	rk_loop_mod_fd(loop, p->lsrc, 0);
-	if (!p->backoff)
-		rk_loop_add_timer(loop, RK_TCP_BACKOFF_MS, 0, rk_tcp_on_backoff, p, &p->backoff);
-	else
-		rk_loop_timer_set(p->backoff, RK_TCP_BACKOFF_MS, 0);
+	/* the timer exists since the start: out of fds, no new timerfd could be made now */
+	if (rk_loop_timer_set(p->backoff, RK_TCP_BACKOFF_MS, 0) == 0)
+		rk_loop_mod_fd(loop, p->lsrc, 0);
 }
 
 static void rk_tcp_on_accept(struct rk_loop *loop, struct rk_loop_src *src, uint32_t events,
@@ -476,7 +474,13 @@ static void rk_tcp_on_accept(struct rk_loop *loop, struct rk_loop_src *src, uint
 
 int rk_btcp_start(struct rk_bport *p)
 {
-	return rk_loop_add_fd(p->b->loop, p->lfd, EPOLLIN, true, rk_tcp_on_accept, p, &p->lsrc);
+	struct rk_loop *loop = p->b->loop;
+	int rc;
+
+	if ((rc = rk_loop_add_timer(loop, 0, 0, rk_tcp_on_backoff, p, &p->backoff)) < 0 ||
+	    (rc = rk_loop_timer_set(p->backoff, 0, 0)) < 0)
+		return rc;
+	return rk_loop_add_fd(loop, p->lfd, EPOLLIN, true, rk_tcp_on_accept, p, &p->lsrc);
 }
 
 void rk_btcp_stop(struct rk_bport *p)
