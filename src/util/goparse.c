@@ -3,69 +3,28 @@
  * goparse.c - Go-compatible scalar parsing and %q quoting (see goparse.h).
  */
 #include "util/goparse.h"
+#include "util/goquote.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-static void go_quote_put(char **p, char *end, const char *s, size_t n)
-{
-	while (n-- && *p < end)
-		*(*p)++ = *s++;
-}
-
 void go_quote(const char *s, char *out, size_t outlen)
 {
-	char *p = out, *end = out + outlen - 4; /* room for a closing quote, "..." or NUL */
-	char esc[8];
+	size_t n;
 
-	if (outlen < 8) {
+	/* one implementation of Go's quoting: strconv.Quote (util/goquote.c) */
+	if (outlen < 3) {
 		if (outlen)
 			out[0] = '\0';
 		return;
 	}
-	*p++ = '"';
-	for (; *s && p < end; s++) {
-		unsigned char c = (unsigned char)*s;
-		switch (c) {
-		case '"':
-			go_quote_put(&p, end, "\\\"", 2);
-			break;
-		case '\\':
-			go_quote_put(&p, end, "\\\\", 2);
-			break;
-		case '\n':
-			go_quote_put(&p, end, "\\n", 2);
-			break;
-		case '\t':
-			go_quote_put(&p, end, "\\t", 2);
-			break;
-		case '\r':
-			go_quote_put(&p, end, "\\r", 2);
-			break;
-		case '\a':
-			go_quote_put(&p, end, "\\a", 2);
-			break;
-		case '\b':
-			go_quote_put(&p, end, "\\b", 2);
-			break;
-		case '\f':
-			go_quote_put(&p, end, "\\f", 2);
-			break;
-		case '\v':
-			go_quote_put(&p, end, "\\v", 2);
-			break;
-		default:
-			if (c < 0x20 || c == 0x7f) {
-				snprintf(esc, sizeof(esc), "\\x%02x", c);
-				go_quote_put(&p, end, esc, 4);
-			} else {
-				*p++ = (char)c; /* UTF-8 bytes pass through as Go prints them */
-			}
-		}
+	n = go_strconv_quote(s, strlen(s), out, outlen - 1);
+	if (n > outlen - 2) { /* cut between two escapes: close the quote anyway */
+		n = strlen(out);
+		out[n] = '"';
+		out[n + 1] = '\0';
 	}
-	*p++ = '"';
-	*p = '\0';
 }
 
 int go_parse_bool(const char *s, bool *out)

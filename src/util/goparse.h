@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/** go_quote - write Go's %q of @s (with surrounding quotes) into @out (always terminated). */
+/** go_quote - Go's %q of the string @s into @out (always terminated, quotes kept when cut). */
 void go_quote(const char *s, char *out, size_t outlen);
 
 /**

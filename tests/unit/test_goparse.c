@@ -90,6 +90,8 @@ static void test_quote(void **state)
 	assert_string_equal(out, "\"a\\\"b\\\\c\\n\\t\\x01\"");
 	go_quote("", out, sizeof(out));
 	assert_string_equal(out, "\"\"");
+	go_quote("\xc2\xa0\xc3\xa9\xff", out, sizeof(out)); /* as Go: NBSP escaped, é kept */
+	assert_string_equal(out, "\"\\u00a0\xc3\xa9\\xff\"");
 	go_quote("0123456789012345678901234567890123456789012345678901234567890123456789", out,
 		 sizeof(out));
 	assert_true(out[0] == '"' && out[strlen(out) - 1] == '"' && strlen(out) < sizeof(out));

@@ -1,0 +1,168 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The port drivers other than builtin (SPEC 8.1, 8.3, 2.2): slirp4netns through its API
+socket, implicit with pasta, socat (deprecated); and what the API says for each.
+
+Run as the unprivileged test user in the private test bed; clients connect to 127.0.0.1 of
+the bed, servers run inside rootlesskit's namespace (portutil.SERVER).
+"""
+
+import socket
+import subprocess
+
+import pytest
+
+from conftest import require_tool, rk
+from portutil import (free_port, go_rootlessctl, poll, port_bindable, rk_runs, spec_dict,
+                      tcp_ask, udp_ask)
+
+
+@pytest.fixture
+def start_rk(bg, tmp_path):
+    yield from rk_runs(bg, tmp_path)
+
+
+def _answers(port, proto="tcp"):
+    try:
+        if proto == "tcp":
+            return tcp_ask("127.0.0.1", port, "hello", timeout=3) == "echo:hello"
+        return udp_ask("127.0.0.1", port, b"hello", timeout=2) == b"echo:hello"
+    except OSError:
+        return False
+
+
+# --------------------------------------------------------------------------
+# slirp4netns
+# --------------------------------------------------------------------------
+
+def test_slirp4netns_add_use_list_remove(start_rk):
+    require_tool("slirp4netns")
+    p1, p2 = free_port(), free_port()
+    rk = start_rk(net="slirp4netns",
+                  extra=["--disable-host-loopback", "--port-driver=slirp4netns",
+                         "-p", f"127.0.0.1:{p1}:80/tcp"],
+                  server_args=["tcp:0.0.0.0:80", "udp:0.0.0.0:80"])
+    api = rk.api
+    info = api.info()
+    assert info["portDriver"] == {"driver": "slirp4netns", "protos": ["tcp", "tcp4", "udp", "udp4"],
+                                  "disallowLoopbackChildIP": True}
+    assert info["networkDriver"]["childIP"] == "10.0.2.100"
+    assert poll(lambda: _answers(p1), 10)
+    # slirp4netns' IDs; the listed spec is the one posted (no childIP filled in)
+    r = api.add(spec_dict("udp", "127.0.0.1", p2, 80)).json()
+    assert r["spec"] == {"proto": "udp", "parentIP": "127.0.0.1", "parentPort": p2, "childPort": 80}
+    assert poll(lambda: _answers(p2, "udp"), 10)
+    ids = [e["id"] for e in api.ports()]
+    assert ids == sorted(ids) and r["id"] in ids and len(ids) == 2
+    api.remove(r["id"])
+    assert [e["id"] for e in api.ports()] == [i for i in ids if i != r["id"]]
+    assert poll(lambda: port_bindable(p2, typ=socket.SOCK_DGRAM), 10)
+
+
+@pytest.mark.parametrize("spec,msg", [
+    (spec_dict("tcp6", "::1", 18090, 80), 'unsupported protocol "tcp6"'),
+    (spec_dict("tcp", "127.0.0.1", 18090, 80, "::1"), "unsupported IP (v6?): ::1"),
+    (spec_dict("sctp", "127.0.0.1", 18090, 80),
+     "reply.Error: map[desc:bad request: add_hostfwd: bad arguments.proto]"),
+])
+def test_slirp4netns_add_errors(spec, msg, start_rk):
+    require_tool("slirp4netns")
+    rk = start_rk(net="slirp4netns", extra=["--disable-host-loopback", "--port-driver=slirp4netns"])
+    r = rk.api.add(spec, status=400)
+    assert r.json() == {"message": msg}
+    assert rk.api.ports() is None
+
+
+def test_slirp4netns_remove_unknown_and_conflict(start_rk):
+    require_tool("slirp4netns")
+    p = free_port()
+    rk = start_rk(net="slirp4netns", extra=["--disable-host-loopback", "--port-driver=slirp4netns"])
+    r = rk.api.remove(99, status=400)
+    assert r.json() == {"message": "reply.Error: map[desc:bad request: remove_hostfwd: bad arguments.id]"}
+    pid = rk.api.add(spec_dict("tcp", "127.0.0.1", p, 80)).json()["id"]
+    r = rk.api.add(spec_dict("tcp", "127.0.0.1", p, 81), status=400)
+    assert r.json() == {"message": f"conflict with ID {pid}"}
+    assert len(rk.api.ports()) == 1
+
+
+def test_slirp4netns_go_rootlessctl(start_rk):
+    require_tool("slirp4netns")
+    ctl = go_rootlessctl()
+    p = free_port()
+    rk = start_rk(net="slirp4netns", extra=["--disable-host-loopback", "--port-driver=slirp4netns"],
+                  server_args=["tcp:0.0.0.0:80"])
+    sock = f"--socket={rk.state_dir}/api.sock"
+    out = subprocess.run([ctl, sock, "add-ports", f"127.0.0.1:{p}:80/tcp"], capture_output=True,
+                         text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert poll(lambda: _answers(p), 10)
+    pid = out.stdout.strip()
+    out = subprocess.run([ctl, sock, "remove-ports", pid], capture_output=True, text=True,
+                         timeout=30)
+    assert out.returncode == 0 and out.stdout == pid + "\n", out
+
+
+def test_slirp4netns_driver_needs_slirp4netns_network(rk_tmpdir):
+    r = rk("--net=none", "--port-driver=slirp4netns", "true")
+    assert r.returncode == 1
+    assert "port driver requires slirp4netns network" in r.stderr
+
+
+# --------------------------------------------------------------------------
+# implicit (pasta)
+# --------------------------------------------------------------------------
+
+def test_implicit_routes_400_and_ports_just_work(start_rk, netbed):
+    require_tool("pasta")
+    p = free_port()
+    rk = start_rk(net="pasta", extra=["--port-driver=implicit", "-p", f"127.0.0.1:{p}:{p}/tcp"],
+                  server_args=[f"tcp:0.0.0.0:{p}"])
+    api = rk.api
+    assert "portDriver" not in api.info()
+    for method, target, body in (("GET", "/v1/ports", None),
+                                 ("POST", "/v1/ports", '{"proto":"tcp","parentPort":1,"childPort":1}'),
+                                 ("DELETE", "/v1/ports/1", None)):
+        r = api.request(method, target, body)
+        assert r.status == 400 and r.json() == {"message": "no PortDriver is available"}, r
+    # -p was parsed and ignored: pasta forwards the port bound inside by itself
+    assert poll(lambda: _answers(p), 15)
+
+
+# --------------------------------------------------------------------------
+# socat (deprecated)
+# --------------------------------------------------------------------------
+
+def test_socat_add_use_remove(start_rk):
+    require_tool("socat")
+    p1, p2 = free_port(), free_port()
+    rk = start_rk(net="slirp4netns",
+                  extra=["--disable-host-loopback", "--port-driver=socat",
+                         "-p", f"127.0.0.1:{p1}:80/tcp"],
+                  server_args=["tcp:127.0.0.1:80", "udp:127.0.0.1:80"])
+    api = rk.api
+    assert api.info()["portDriver"] == {"driver": "socat", "protos": ["tcp", "tcp4", "udp", "udp4"]}
+    assert 'port driver "socat" is deprecated' in rk.b.stderr()
+    assert poll(lambda: _answers(p1), 15)
+    pid = api.add_ok(**spec_dict("udp", "127.0.0.1", p2, 80))
+    assert poll(lambda: _answers(p2, "udp"), 15)
+    assert [e["id"] for e in api.ports()] == [1, pid]
+    api.remove(1)
+    assert poll(lambda: port_bindable(p1), 10), "the socat listener is gone after removal"
+    # a taken port is an error of the add, not a socat retry loop
+    r = api.add(spec_dict("udp", "127.0.0.1", p2, 80), status=400)
+    assert r.json() == {"message": f"conflict with ID {pid}"}
+    r = api.add(spec_dict("udp", "", p2, 81), status=400)
+    assert "bind: address already in use" in r.json()["message"]
+    r = api.add(spec_dict("tcp6", "::1", p1, 80), status=400)
+    assert r.json() == {"message": "unsupported proto: tcp6"}
+
+
+def test_socat_processes_end_with_rootlesskit(start_rk):
+    require_tool("socat")
+    p = free_port()
+    rk = start_rk(net="slirp4netns",
+                  extra=["--disable-host-loopback", "--port-driver=socat", "-p",
+                         f"127.0.0.1:{p}:80/tcp"],
+                  server_args=["tcp:127.0.0.1:80"])
+    assert poll(lambda: _answers(p), 15)
+    rk.stop()
+    assert poll(lambda: port_bindable(p), 10), "a socat listener outlived rootlesskit"
