@@ -195,6 +195,14 @@ run_pytest() {
 		UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_summary=1:print_stacktrace=1
 	)
 	[ -z "$cgroup" ] || vars+=(RK_TEST_CGROUP2="$cgroup")
+	# a copy of the binary with CAP_NET_BIND_SERVICE (privileged ports through builtin)
+	local capbin=$rundir/capbin-${label//[^a-z]/_}/rootlesskit
+	if install -D -m 0755 "$bin" "$capbin" && chmod 0755 "${capbin%/*}" &&
+		setcap cap_net_bind_service=ep "$capbin"; then
+		vars+=(RK_TEST_CAPBIN="$capbin")
+	else
+		rk_log "$label: could not make a CAP_NET_BIND_SERVICE copy of $bin"
+	fi
 	rk_log "$label: tests as $RK_TEST_USER in a private network namespace"
 	printf '    %s\n' "${vars[@]}" >&2
 	junit=$rundir/junit-${label//[^a-z]/_}.xml

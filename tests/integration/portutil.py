@@ -621,8 +621,9 @@ def settled_inventory(pid, timeout=10):
         time.sleep(0.05)
 
 
-def rk_args(state_dir, *, net="none", extra=(), server_args=(), port_driver="builtin"):
-    return [RK_BIN, f"--net={net}", f"--port-driver={port_driver}", f"--state-dir={state_dir}",
+def rk_args(state_dir, *, net="none", extra=(), server_args=(), port_driver="builtin",
+            rk_bin=None):
+    return [rk_bin or RK_BIN, f"--net={net}", f"--port-driver={port_driver}", f"--state-dir={state_dir}",
             *extra, "python3", "-c", SERVER, *server_args]
 
 
@@ -632,10 +633,11 @@ def rk_runs(bg, tmp_path):
     instance is stopped (SIGTERM) at teardown."""
     runs = []
 
-    def start(*, extra=(), server_args=(), net="none", prefix=(), state_dir=None, env=None):
+    def start(*, extra=(), server_args=(), net="none", prefix=(), state_dir=None, env=None,
+              rk_bin=None):
         sd = state_dir or tmp_path / f"state{len(runs)}"
-        b = bg([*prefix, *rk_args(sd, net=net, extra=extra, server_args=server_args)],
-               env=env)
+        b = bg([*prefix, *rk_args(sd, net=net, extra=extra, server_args=server_args,
+                                  rk_bin=rk_bin)], env=env)
         r = PortRk(b, sd)
         runs.append(r)
         return r.wait_ready()

@@ -166,3 +166,24 @@ def test_socat_processes_end_with_rootlesskit(start_rk):
     assert poll(lambda: _answers(p), 15)
     rk.stop()
     assert poll(lambda: port_bindable(p), 10), "a socat listener outlived rootlesskit"
+
+
+# --------------------------------------------------------------------------
+# builtin: privileged ports with CAP_NET_BIND_SERVICE on the binary (SPEC 8.2.2)
+# --------------------------------------------------------------------------
+
+def test_builtin_privileged_port_with_file_capability(start_rk):
+    """tests/run.sh makes RK_TEST_CAPBIN: a copy of the binary under test with
+    cap_net_bind_service=ep. With it a port below ip_unprivileged_port_start publishes."""
+    import os
+    from conftest import IN_CI
+    capbin = os.environ.get("RK_TEST_CAPBIN")
+    if not capbin:
+        msg = "RK_TEST_CAPBIN is not set (tests/run.sh sets it)"
+        pytest.fail(msg) if IN_CI else pytest.skip(msg)
+    with open("/proc/sys/net/ipv4/ip_unprivileged_port_start") as f:
+        start = int(f.read())
+    assert start > 81, "the test needs port 81 to be privileged"
+    rk = start_rk(prefix=[], extra=["-p", "127.0.0.1:81:80/tcp"], rk_bin=capbin)
+    assert poll(lambda: _answers(81), 10)
+    rk.stop()
