@@ -31,7 +31,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #define RK_API_CONNS_MAX  4096
@@ -56,7 +55,7 @@ struct rk_api_conn {
 	bool dead;	 /* closed while busy: freed when the answer arrives */
 	int minor;	 /* of the request being answered */
 	bool keep_alive; /* of the request being answered */
-	uint64_t begun;	 /* ms when the pending request's first byte came; 0: none */
+	int64_t begun;	 /* ms when the pending request's first byte came; 0: none */
 };
 
 struct rk_api_server {
@@ -68,14 +67,6 @@ struct rk_api_server {
 	struct rk_api_conn *oldest, *newest;
 	size_t nconns;
 };
-
-static uint64_t rk_api_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void rk_api_unlink(struct rk_api_conn *c)
 {
@@ -247,7 +238,7 @@ static void rk_api_process(struct rk_api_conn *c)
 			if (rk_http_buffered(&c->parser) == 0)
 				c->begun = 0;
 			else if (!c->begun)
-				c->begun = rk_api_now();
+				c->begun = rk_loop_now_ms();
 			break;
 		}
 		c->begun = 0;
@@ -378,7 +369,7 @@ static void rk_api_on_sweep(struct rk_loop *loop, struct rk_loop_src *src, uint3
 			    void *data)
 {
 	struct rk_api_server *s = data;
-	uint64_t now = rk_api_now();
+	int64_t now = rk_loop_now_ms();
 	struct rk_api_conn *c, *next;
 
 	for (c = s->oldest; c; c = next) {

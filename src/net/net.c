@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 const struct rk_net_driver *const rk_net_drivers[] = {
     &rk_net_host,
@@ -133,22 +132,14 @@ void rk_net_info_from(struct rk_net *net, const struct rk_msg_net *m)
 			snprintf(net->info.dns[net->info.ndns++], RK_MSG_IPSTR, "%s", m->dns[i]);
 }
 
-static int64_t rk_net_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int rk_net_wait_helper(const struct rk_net_parent_env *env, const struct rk_helper *h,
 		       const bool *done, const char *subject, const char *verb, struct rk_err *err)
 {
-	int64_t deadline = rk_net_now_ms() + RK_NET_HELPER_TIMEOUT_MS;
+	int64_t deadline = rk_loop_now_ms() + RK_NET_HELPER_TIMEOUT_MS;
 	int rc;
 
 	while (!*done && !h->exited) {
-		int64_t left = deadline - rk_net_now_ms();
+		int64_t left = deadline - rk_loop_now_ms();
 		if (*env->abort)
 			return rk_err_set(err, ECANCELED,
 					  "the child exited while waiting for %s to %s", h->name,

@@ -18,7 +18,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #define RK_UDP_IDLE_MS	90000
@@ -37,16 +36,8 @@ struct rk_udpflow {
 	struct rk_sockwait wait;
 	char *held; /* a datagram waiting for the socket */
 	size_t held_len;
-	uint64_t last; /* ms, CLOCK_MONOTONIC */
+	int64_t last; /* ms, rk_loop_now_ms() */
 };
-
-static uint64_t rk_udp_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static unsigned rk_udp_hash(const struct sockaddr_storage *a, socklen_t len)
 {
@@ -91,7 +82,7 @@ static void rk_udp_on_reply(struct rk_loop *loop, struct rk_loop_src *src, uint3
 					 strerror(errno));
 			return;
 		}
-		f->last = rk_udp_now();
+		f->last = rk_loop_now_ms();
 		sendto(p->lfd, p->dgram, (size_t)n, MSG_DONTWAIT, (struct sockaddr *)&f->client,
 		       f->client_len);
 	}
@@ -140,7 +131,7 @@ static struct rk_udpflow *rk_udp_flow_new(struct rk_bport *p, const struct socka
 	memcpy(&f->client, a, len);
 	f->client_len = len;
 	f->fd = -1;
-	f->last = rk_udp_now();
+	f->last = rk_loop_now_ms();
 	f->next = p->flows[h];
 	p->flows[h] = f;
 	p->nflows++;
@@ -181,7 +172,7 @@ static void rk_udp_forward(struct rk_bport *p, const struct sockaddr_storage *a,
 	}
 	if (!f || f->fd < 0)
 		return; /* no socket (yet): dropped */
-	f->last = rk_udp_now();
+	f->last = rk_loop_now_ms();
 	send(f->fd, p->dgram, n, MSG_DONTWAIT);
 }
 
@@ -207,7 +198,7 @@ static void rk_udp_on_sweep(struct rk_loop *loop, struct rk_loop_src *src, uint3
 			    void *data)
 {
 	struct rk_bport *p = data;
-	uint64_t now = rk_udp_now();
+	int64_t now = rk_loop_now_ms();
 
 	for (unsigned h = 0; h < RK_UDP_BUCKETS; h++) {
 		struct rk_udpflow *f = p->flows[h], *next;

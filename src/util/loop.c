@@ -336,7 +336,7 @@ static void rk_loop_dispatch(struct rk_loop *l, struct rk_loop_src *s, uint32_t 
 	}
 }
 
-static int64_t rk_now_ms(void)
+int64_t rk_loop_now_ms(void)
 {
 	struct timespec ts;
 
@@ -362,12 +362,12 @@ int rk_loop_run_once(struct rk_loop *l, int timeout_ms)
 
 int rk_loop_run_until(struct rk_loop *l, const bool *done, int timeout_ms)
 {
-	int64_t deadline = timeout_ms >= 0 ? rk_now_ms() + timeout_ms : -1;
+	int64_t deadline = timeout_ms >= 0 ? rk_loop_now_ms() + timeout_ms : -1;
 
 	while (!*done) {
 		int wait = -1, rc;
 		if (deadline >= 0) {
-			int64_t left = deadline - rk_now_ms();
+			int64_t left = deadline - rk_loop_now_ms();
 			if (left <= 0)
 				return -ETIMEDOUT;
 			wait = left > 0x7fffffff ? 0x7fffffff : (int)left;

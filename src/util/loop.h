@@ -26,6 +26,9 @@ typedef void (*rk_loop_pid_cb)(struct rk_loop *loop, struct rk_loop_src *src, pi
 /* One signal arrived. */
 typedef void (*rk_loop_sig_cb)(struct rk_loop *loop, const struct signalfd_siginfo *si, void *data);
 
+/** rk_loop_now_ms - CLOCK_MONOTONIC in milliseconds (the clock of every timeout). */
+int64_t rk_loop_now_ms(void);
+
 /** rk_loop_new - create a loop. Return: 0 or -errno. */
 int rk_loop_new(struct rk_loop **out);
 
