@@ -4,9 +4,11 @@
  * that every running driver shares (see port.h).
  */
 #include "port/port.h"
+#include "util/goip.h"
 #include "util/log.h"
 #include "util/strv.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,14 +30,14 @@ static int rk_port_implicit_validate(const struct rk_config *cfg, struct rk_err 
 	return 0;
 }
 
-static int rk_port_slirp4netns_validate(const struct rk_config *cfg, struct rk_err *err)
+int rk_port_validate_slirp4netns(const struct rk_config *cfg, struct rk_err *err)
 {
 	if (strcmp(cfg->net, "slirp4netns"))
 		return rk_err_set(err, EINVAL, "port driver requires slirp4netns network");
 	return 0;
 }
 
-static int rk_port_nonhost_validate(const struct rk_config *cfg, struct rk_err *err)
+int rk_port_validate_nonhost(const struct rk_config *cfg, struct rk_err *err)
 {
 	if (!strcmp(cfg->net, "host"))
 		return rk_err_set(err, EINVAL, "port driver requires non-host network");
@@ -48,16 +50,8 @@ static const struct rk_port_driver rk_port_implicit = {.name = "implicit",
 						       .built = true,
 						       .validate = rk_port_implicit_validate,
 						       .publish_ignored = true};
-int rk_port_validate_nonhost(const struct rk_config *cfg, struct rk_err *err)
-{
-	return rk_port_nonhost_validate(cfg, err);
-}
-int rk_port_validate_slirp4netns(const struct rk_config *cfg, struct rk_err *err)
-{
-	return rk_port_slirp4netns_validate(cfg, err);
-}
 static const struct rk_port_driver rk_port_gvisor = {.name = "gvisor-tap-vsock",
-						     .validate = rk_port_nonhost_validate};
+						     .validate = rk_port_validate_nonhost};
 
 const struct rk_port_driver *const rk_port_drivers[] = {
     &rk_port_none,
@@ -84,6 +78,19 @@ const char *rk_port_driver_list(char *buf, size_t len)
 		if (rk_port_drivers[i]->built)
 			rk_strv_list_append(buf, len, rk_port_drivers[i]->name);
 	return buf;
+}
+
+int rk_port_ipv4(const char *ip, const char *what, char out[INET_ADDRSTRLEN], struct rk_err *err)
+{
+	static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	uint8_t a[16];
+
+	if (!go_ip_parse(ip, a))
+		return rk_err_set(err, EINVAL, "invalid IP: \"%s\"", ip);
+	if (memcmp(a, v4mapped, sizeof(v4mapped)))
+		return rk_err_set(err, EINVAL, "unsupported %s (v6?): %s", what, ip);
+	inet_ntop(AF_INET, a + 12, out, INET_ADDRSTRLEN);
+	return 0;
 }
 
 /* --- the running instance --- */

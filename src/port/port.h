@@ -13,6 +13,7 @@
 #ifndef RK_PORT_PORT_H
 #define RK_PORT_PORT_H
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -139,6 +140,13 @@ void rk_ports_driver_done(struct rk_ports *pt, struct rk_port_entry *e, int rc,
 
 /** rk_port_validate_nonhost - "port driver requires non-host network" for --net=host. */
 int rk_port_validate_nonhost(const struct rk_config *cfg, struct rk_err *err);
+
+/**
+ * rk_port_ipv4 - upstream's check of an address for the IPv4-only drivers (slirp4netns, socat):
+ * its canonical IPv4 text into @out, or `invalid IP: "<ip>"` / `unsupported <what> (v6?): <ip>`.
+ * Return: 0 or -EINVAL with @err.
+ */
+int rk_port_ipv4(const char *ip, const char *what, char out[INET_ADDRSTRLEN], struct rk_err *err);
 
 /** rk_port_validate_slirp4netns - "port driver requires slirp4netns network" otherwise. */
 int rk_port_validate_slirp4netns(const struct rk_config *cfg, struct rk_err *err);

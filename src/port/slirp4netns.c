@@ -14,12 +14,9 @@
 #include "net/net.h"
 #include "port/port.h"
 #include "port/s4reply.h"
-#include "util/goip.h"
-#include "util/goparse.h"
 #include "util/log.h"
 #include "util/unixaddr.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -213,23 +210,18 @@ static int rk_s4port_add(struct rk_ports *pt, struct rk_port_entry *e, struct rk
 	struct rk_s4port *d = rk_ports_priv(pt);
 	const struct rk_port_spec *s = &e->spec;
 	char proto[8], ip[64];
-	uint8_t a[16];
 	char *req = NULL;
 	size_t n = strlen(s->proto);
+	int rc;
 
 	if (n && s->proto[n - 1] == '6')
 		return rk_err_set(err, EPROTONOSUPPORT, "unsupported protocol \"%s\"", s->proto);
 	snprintf(proto, sizeof(proto), "%.*s", (int)(n && s->proto[n - 1] == '4' ? n - 1 : n),
 		 s->proto);
-	if (!s->child_ip[0]) {
+	if (!s->child_ip[0])
 		snprintf(ip, sizeof(ip), "%s", d->child_ip);
-	} else if (!go_ip_parse(s->child_ip, a)) {
-		return rk_err_set(err, EINVAL, "invalid IP: \"%s\"", s->child_ip);
-	} else if (memcmp(a, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12)) {
-		return rk_err_set(err, EINVAL, "unsupported IP (v6?): %s", s->child_ip);
-	} else {
-		inet_ntop(AF_INET, a + 12, ip, sizeof(ip));
-	}
+	else if ((rc = rk_port_ipv4(s->child_ip, "IP", ip, err)) < 0)
+		return rc;
 	int len = rk_s4_add_request(proto, s->parent_ip, s->parent_port, ip, s->child_port, &req);
 	return rk_s4call_start(d, e, true, req, len, err);
 }

@@ -12,7 +12,6 @@
  */
 #include "net/net.h"
 #include "port/port.h"
-#include "util/goip.h"
 #include "util/log.h"
 #include "util/proc.h"
 #include "parent/helper.h"
@@ -36,19 +35,6 @@ struct rk_socat_port {
 	int retry;
 	struct rk_loop_src *timer;
 };
-
-static int rk_socat_v4(const char *s, const char *what, char out[INET_ADDRSTRLEN],
-		       struct rk_err *err)
-{
-	uint8_t a[16];
-
-	if (!go_ip_parse(s, a))
-		return rk_err_set(err, EINVAL, "invalid IP: \"%s\"", s);
-	if (memcmp(a, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12))
-		return rk_err_set(err, EINVAL, "unsupported %s (v6?): %s", what, s);
-	inet_ntop(AF_INET, a + 12, out, INET_ADDRSTRLEN);
-	return 0;
-}
 
 /* Whether socat will be able to listen there (we bind the same address and let go). */
 static int rk_socat_trybind(bool udp, const char *ip, int port, struct rk_err *err)
@@ -122,9 +108,9 @@ static int rk_socat_add(struct rk_ports *pt, struct rk_port_entry *e, struct rk_
 	if (strcmp(s->proto, "tcp") && strcmp(s->proto, "tcp4") && strcmp(s->proto, "udp") &&
 	    strcmp(s->proto, "udp4"))
 		return rk_err_set(err, EPROTONOSUPPORT, "unsupported proto: %s", s->proto);
-	if (s->parent_ip[0] && (rc = rk_socat_v4(s->parent_ip, "parentIP", pip, err)) < 0)
+	if (s->parent_ip[0] && (rc = rk_port_ipv4(s->parent_ip, "parentIP", pip, err)) < 0)
 		return rc;
-	if (s->child_ip[0] && (rc = rk_socat_v4(s->child_ip, "IP", cip, err)) < 0)
+	if (s->child_ip[0] && (rc = rk_port_ipv4(s->child_ip, "IP", cip, err)) < 0)
 		return rc;
 	if ((rc = rk_socat_trybind(udp, pip, s->parent_port, err)) < 0)
 		return rc;
