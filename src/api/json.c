@@ -553,6 +553,27 @@ static void rk_api_ip_field(struct rk_gojson_dec *d, char *buf, size_t size)
 	free(s);
 }
 
+/*
+ * The elements of a JSON array of strings into the fixed slots @items (@max of @size bytes),
+ * each decoded by @field; *@n gets the count. Elements past @max are refused (too long).
+ */
+static void rk_api_text_array(struct rk_gojson_dec *d, char *items, size_t size, size_t max,
+			      size_t *n,
+			      void (*field)(struct rk_gojson_dec *d, char *buf, size_t size))
+{
+	*n = 0;
+	while (!d->fatal && rk_gojson_array_next(d)) {
+		if (*n == max) {
+			rk_api_too_long(d, "array", max);
+			rk_gojson_skip(d);
+			continue;
+		}
+		items[*n * size] = '\0';
+		field(d, items + *n * size, size);
+		(*n)++;
+	}
+}
+
 static const char *const rk_api_net_names[] = {"driver", "dns", "childIP", "dynamicChildIP"};
 
 static void rk_api_net_field(struct rk_gojson_dec *d, int i, void *ctx)
@@ -570,17 +591,8 @@ static void rk_api_net_field(struct rk_gojson_dec *d, int i, void *ctx)
 			ni->n_dns = 0;
 		rk_gojson_mismatch(d, "[]net.IP");
 	} else {
-		ni->n_dns = 0;
-		while (!d->fatal && rk_gojson_array_next(d)) {
-			if (ni->n_dns == RK_API_DNS_MAX) {
-				rk_api_too_long(d, "array", RK_API_DNS_MAX);
-				rk_gojson_skip(d);
-				continue;
-			}
-			ni->dns[ni->n_dns][0] = '\0';
-			rk_api_ip_field(d, ni->dns[ni->n_dns], sizeof(ni->dns[0]));
-			ni->n_dns++;
-		}
+		rk_api_text_array(d, ni->dns[0], sizeof(ni->dns[0]), RK_API_DNS_MAX, &ni->n_dns,
+				  rk_api_ip_field);
 	}
 }
 
@@ -602,17 +614,8 @@ static void rk_api_portinfo_field(struct rk_gojson_dec *d, int i, void *ctx)
 		rk_gojson_mismatch(d, "[]string");
 	} else {
 		pi->protos_null = false;
-		pi->n_protos = 0;
-		while (!d->fatal && rk_gojson_array_next(d)) {
-			if (pi->n_protos == RK_API_PROTOS_MAX) {
-				rk_api_too_long(d, "array", RK_API_PROTOS_MAX);
-				rk_gojson_skip(d);
-				continue;
-			}
-			pi->protos[pi->n_protos][0] = '\0';
-			rk_api_string_field(d, pi->protos[pi->n_protos], sizeof(pi->protos[0]));
-			pi->n_protos++;
-		}
+		rk_api_text_array(d, pi->protos[0], sizeof(pi->protos[0]), RK_API_PROTOS_MAX,
+				  &pi->n_protos, rk_api_string_field);
 	}
 }
 
