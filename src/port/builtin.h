@@ -69,7 +69,5 @@ void rk_pipepool_free(struct rk_pipepool *pp);
 int rk_pipepool_get(struct rk_pipepool *pp, int fds[2]);
 /** rk_pipepool_put - give back an empty pipe (closed if the pool is full). */
 void rk_pipepool_put(struct rk_pipepool *pp, int fds[2]);
-/** rk_pipepool_size - the capacity of the pool's pipes, in bytes. */
-size_t rk_pipepool_size(const struct rk_pipepool *pp);
 
 #endif

@@ -24,7 +24,6 @@
 struct rk_pipepool {
 	int idle[RK_PIPEPOOL_IDLE][2];
 	int nidle;
-	size_t size; /* what F_SETPIPE_SZ gave the last new pipe */
 };
 
 int rk_pipepool_new(struct rk_pipepool **out)
@@ -33,7 +32,6 @@ int rk_pipepool_new(struct rk_pipepool **out)
 
 	if (!pp)
 		return -ENOMEM;
-	pp->size = 65536;
 	*out = pp;
 	return 0;
 }
@@ -51,8 +49,6 @@ void rk_pipepool_free(struct rk_pipepool *pp)
 
 int rk_pipepool_get(struct rk_pipepool *pp, int fds[2])
 {
-	int sz;
-
 	if (pp->nidle > 0) {
 		pp->nidle--;
 		fds[0] = pp->idle[pp->nidle][0];
@@ -62,9 +58,7 @@ int rk_pipepool_get(struct rk_pipepool *pp, int fds[2])
 	if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) < 0)
 		return -errno;
 	/* best effort: past the user's pipe-buffer quota the kernel refuses, which is fine */
-	sz = fcntl(fds[1], F_SETPIPE_SZ, RK_PIPE_SIZE);
-	if (sz > 0)
-		pp->size = (size_t)sz;
+	fcntl(fds[1], F_SETPIPE_SZ, RK_PIPE_SIZE);
 	return 0;
 }
 
@@ -81,9 +75,4 @@ void rk_pipepool_put(struct rk_pipepool *pp, int fds[2])
 		close(fds[1]);
 	}
 	fds[0] = fds[1] = -1;
-}
-
-size_t rk_pipepool_size(const struct rk_pipepool *pp)
-{
-	return pp->size;
 }

@@ -46,10 +46,8 @@ int rk_port_validate_nonhost(const struct rk_config *cfg, struct rk_err *err)
 
 static const struct rk_port_driver rk_port_none = {
     .name = "none", .built = true, .validate = rk_port_none_validate};
-static const struct rk_port_driver rk_port_implicit = {.name = "implicit",
-						       .built = true,
-						       .validate = rk_port_implicit_validate,
-						       .publish_ignored = true};
+static const struct rk_port_driver rk_port_implicit = {
+    .name = "implicit", .built = true, .validate = rk_port_implicit_validate};
 static const struct rk_port_driver rk_port_gvisor = {.name = "gvisor-tap-vsock",
 						     .validate = rk_port_validate_nonhost};
 
@@ -130,11 +128,6 @@ int rk_ports_start(struct rk_ports **out, const struct rk_port_driver *ops,
 	}
 	*out = pt;
 	return 0;
-}
-
-const struct rk_port_driver *rk_ports_ops(const struct rk_ports *pt)
-{
-	return pt->ops;
 }
 
 const struct rk_port_env *rk_ports_env(const struct rk_ports *pt)

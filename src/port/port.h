@@ -57,9 +57,9 @@ struct rk_port_driver {
 	bool built;
 	/* pure: which networks it works with (SPEC 2.3 item 9) */
 	int (*validate)(const struct rk_config *cfg, struct rk_err *err);
-	/* -p is accepted, validated and then ignored (implicit: pasta forwards by itself) */
-	bool publish_ignored;
-	/* API facts (SPEC 10.1); protos NULL = no port routes (400 "no PortDriver is available") */
+	/* API facts (SPEC 10.1); protos NULL = no port routes (400 "no PortDriver is available")
+	 * and nothing runs in the parent: -p is validated, then ignored (implicit: pasta forwards
+	 * by itself) */
 	const char *const *protos;
 	bool disallow_loopback_child_ip;
 	/* sequential IDs from 1 (builtin, socat); else the driver sets e->id in add */
@@ -101,9 +101,6 @@ int rk_ports_start(struct rk_ports **out, const struct rk_port_driver *ops,
 
 /** rk_ports_stop - remove every port, stop the driver, free @pt (NULL is ignored). */
 void rk_ports_stop(struct rk_ports *pt);
-
-/** rk_ports_ops - the driver of @pt. */
-const struct rk_port_driver *rk_ports_ops(const struct rk_ports *pt);
 
 /**
  * rk_ports_add - validate @spec (rk_portspec_validate), check conflicts, let the driver add
