@@ -110,7 +110,12 @@ static void rk_child_early(struct rk_child *c, struct rk_net_child_env *env)
 	if (rk_child_net_prepare(c->a->choice->net, env, &err) < 0)
 		rk_die("%s", err.msg);
 	m = rk_msg_init(RK_MSG_CHILD_READY, 0);
+	m.fd = *env->ready_fd;
 	rk_child_send(c, &m);
+	if (*env->ready_fd >= 0) {
+		close(*env->ready_fd); /* the parent has it now */
+		*env->ready_fd = -1;
+	}
 }
 
 /* From CHILD_READY to NET_DONE: copy-up, /sys, the network. */
@@ -141,7 +146,9 @@ static void rk_child_setup(struct rk_child *c, struct rk_net_child_env *env)
 void rk_child_main(const struct rk_child_args *a)
 {
 	struct rk_child c = {.a = a};
-	struct rk_net_child_env env = {.cfg = a->cfg, .nsfd = -1, .state_dir = a->state_dir};
+	int ready_fd = -1;
+	struct rk_net_child_env env = {
+	    .cfg = a->cfg, .nsfd = -1, .state_dir = a->state_dir, .ready_fd = &ready_fd};
 	struct rk_msg m;
 	sigset_t all;
 	int rc;

@@ -142,6 +142,9 @@ static int rk_child_iface_up(void *arg)
 	    (rc = rk_nl_link_set_mtu(nl, m->dev, (unsigned)m->mtu, c->err)) >= 0 &&
 	    (rc = rk_nl_addr_add(nl, m->dev, m->ip, m->netmask, c->err)) >= 0)
 		rc = rk_nl_route_add_default(nl, m->dev, m->gateway, c->err);
+	if (rc >= 0 && m->ip6[0] &&
+	    (rc = rk_nl_addr_add(nl, m->dev, m->ip6, m->netmask6, c->err)) >= 0)
+		rc = rk_nl_route_add_default(nl, m->dev, m->gateway6, c->err);
 	rk_nl_close(nl);
 	return rc;
 }

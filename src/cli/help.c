@@ -68,7 +68,10 @@ static const char *rk_help_usage(const struct rk_option *o, char *buf, size_t le
 	char list[256];
 
 	if (!strcmp(o->name, "net")) {
-		snprintf(buf, len, "network driver [%s]", rk_net_driver_list(list, sizeof(list)));
+		snprintf(buf, len,
+			 "network driver [%s] (gvisor-tap-vsock is the built-in userspace network "
+			 "stack, implemented in-process with libslirp: no external program needed)",
+			 rk_net_driver_list(list, sizeof(list)));
 		return buf;
 	}
 	if (!strcmp(o->name, "port-driver")) {

@@ -31,7 +31,7 @@ const struct rk_option rk_options[] = {
      "mount propagation [rprivate, rslave, private, slave, rshared, shared]", "\"rprivate\""},
 
     {"cidr", NULL, RK_OPT_STRING, O(cidr), "Network",
-     "CIDR for slirp4netns and pasta networks (default: 10.0.2.0/24)", NULL},
+     "CIDR for pasta, slirp4netns and gvisor-tap-vsock networks (default: 10.0.2.0/24)", NULL},
     {"detach-netns", NULL, RK_OPT_BOOL, O(detach_netns), "Network", "detach network namespaces",
      "false"},
     {"disable-host-loopback", NULL, RK_OPT_BOOL, O(disable_host_loopback), "Network",
@@ -40,11 +40,12 @@ const struct rk_option rk_options[] = {
      "Network interface name (default: tap0 for slirp4netns and vpnkit, eth0 for lxc-user-nic)",
      NULL},
     {"ipv6", NULL, RK_OPT_BOOL, O(ipv6), "Network",
-     "enable IPv6 routing. Unrelated to port forwarding. Only supported for pasta and "
-     "slirp4netns. (experimental)",
+     "enable IPv6 routing. Unrelated to port forwarding. Only supported for pasta, "
+     "slirp4netns and gvisor-tap-vsock. (experimental)",
      "false"},
     {"mtu", NULL, RK_OPT_INT, O(mtu), "Network",
-     "MTU for non-host network (default: 65520 for pasta and slirp4netns, 1500 for others)", "0"},
+     "MTU for non-host network (default: 65520 for pasta, slirp4netns and gvisor-tap-vsock, "
+     "1500 for others)", "0"},
     {"net", NULL, RK_OPT_STRING, O(net), "Network", "network driver [host]", "\"host\""},
 
     {"lxc-user-nic-binary", NULL, RK_OPT_STRING, O(lxc_user_nic_binary), "Network [lxc-user-nic]",

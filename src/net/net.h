@@ -9,6 +9,7 @@
  *   validate         parent, pure: flag combinations, warnings (SPEC 2.3 item 8)
  *   probe            parent, before the state dir exists: find the binary, probe features
  *   child_prepare    child, inside the new netns, before it reports ready: e.g. make the tap
+ *                    (and pass its fd on to the parent: the built-in stack)
  *   start            parent, after the child is ready: start helpers, say what to configure
  *   child_configure  child, on the parent's word: e.g. DHCP; fills in the address
  *   stop             parent, at the end: kill helpers
@@ -47,6 +48,8 @@ struct rk_net_parent_env {
 	const char *state_dir;
 	const char *netns_path; /* detach mode: /proc/<pid>/root<statedir>/netns; else NULL */
 	const bool *abort;	/* becomes true when waiting makes no sense (the child died) */
+	int *child_fd;		/* the fd the child's prepare passed (-1: none); start may take it
+				 * (then it sets *child_fd to -1) */
 };
 
 /* The child's side of a run, as drivers see it. */
@@ -55,6 +58,7 @@ struct rk_net_child_env {
 	struct rk_loop *loop;
 	int nsfd; /* the detached netns, or -1: the child's own netns (the current one) */
 	const char *state_dir;
+	int *ready_fd; /* child_prepare may set it: an fd the parent gets with CHILD_READY */
 };
 
 struct rk_net_driver {
@@ -143,6 +147,11 @@ void rk_net_info_from(struct rk_net *net, const struct rk_msg_net *m);
 /** rk_net_validate_host_like - the checks of host and none (mtu warning, cidr, ifname). */
 int rk_net_validate_host_like(const struct rk_config *cfg, struct rk_strv *warnings,
 			      struct rk_err *err);
+
+struct rk_stack;
+
+/** rk_net_stack - the built-in stack of a --net=gvisor-tap-vsock run, else NULL. */
+struct rk_stack *rk_net_stack(const struct rk_net *net);
 
 /* The drivers (one file each). */
 extern const struct rk_net_driver rk_net_host;

@@ -404,6 +404,9 @@ int rk_nl_addr_add(struct rk_nl *nl, const char *ifname, const char *ip, int pre
 	ifa->ifa_prefixlen = (unsigned char)prefixlen;
 	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
 	ifa->ifa_index = (unsigned int)li.index;
+	/* a static IPv6 address is usable at once: no duplicate address detection (`nodad`) */
+	if (a.family == AF_INET6)
+		ifa->ifa_flags = IFA_F_NODAD;
 	/* as iproute2 without "peer" or "brd": local and address are the same, no broadcast */
 	if (!mnl_attr_put_check(nlh, nl->buflen, IFA_LOCAL, a.len, a.bytes) ||
 	    !mnl_attr_put_check(nlh, nl->buflen, IFA_ADDRESS, a.len, a.bytes))
@@ -452,7 +455,7 @@ int rk_nl_route_add_default(struct rk_nl *nl, const char *ifname, const char *ga
 	return 0;
 }
 
-int rk_tap_create(const char *ifname, struct rk_err *err)
+int rk_tap_open(const char *ifname, bool persist, struct rk_err *err)
 {
 	rk_autoclose int fd = -1;
 	struct ifreq ifr;
@@ -473,7 +476,17 @@ int rk_tap_create(const char *ifname, struct rk_err *err)
 		/* the kernel says EBUSY for "exists" under IFF_TUN_EXCL */
 		return rk_err_errno(err, r == EBUSY ? EEXIST : r, "creating tap %s", ifname);
 	}
-	if (ioctl(fd, TUNSETPERSIST, 1L) < 0)
+	if (persist && ioctl(fd, TUNSETPERSIST, 1L) < 0)
 		return rk_err_errno(err, errno, "creating tap %s: making it persistent", ifname);
+	return rk_steal_fd(&fd);
+}
+
+int rk_tap_create(const char *ifname, struct rk_err *err)
+{
+	int fd = rk_tap_open(ifname, true, err);
+
+	if (fd < 0)
+		return fd;
+	close(fd);
 	return 0;
 }

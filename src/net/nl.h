@@ -16,6 +16,7 @@
 #ifndef RK_NET_NL_H
 #define RK_NET_NL_H
 
+#include <stdbool.h>
 #include "util/err.h"
 
 struct rk_nl;
@@ -92,5 +93,12 @@ int rk_nl_route_add_default(struct rk_nl *nl, const char *ifname, const char *ga
  * Return: 0, -EEXIST if an interface @ifname exists, or another -errno.
  */
 int rk_tap_create(const char *ifname, struct rk_err *err);
+
+/**
+ * rk_tap_open - create tap device @ifname as rk_tap_create does and return its fd (O_CLOEXEC,
+ * blocking). Without @persist the device lives as long as the fd (in any process).
+ * Return: the fd, or -errno as rk_tap_create.
+ */
+int rk_tap_open(const char *ifname, bool persist, struct rk_err *err);
 
 #endif

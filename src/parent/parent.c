@@ -37,6 +37,7 @@
 #include "parent/preflight.h"
 #include "port/port.h"
 #include "parent/statedir.h"
+#include "util/cleanup.h"
 #include "util/fsutil.h"
 #include "util/chan.h"
 #include "util/goparse.h"
@@ -75,6 +76,7 @@ struct rk_parent {
 	int listen_fds;
 	bool set_listen_pid;
 	char netns_path[PATH_MAX];
+	int child_fd; /* what the child passed with CHILD_READY (the built-in stack's tap), or -1 */
 };
 
 /* LISTEN_PID/LISTEN_FDS (SPEC 5.7): how many fds to pass, and whether LISTEN_PID is ours. */
@@ -222,6 +224,7 @@ static int rk_parent_network(struct rk_parent *p)
 	    .child_pid = p->child,
 	    .state_dir = p->sd.path,
 	    .abort = &p->child_exited,
+	    .child_fd = &p->child_fd,
 	};
 	struct rk_msg m = rk_msg_init(RK_MSG_NET_CONFIG, 0);
 	struct rk_err err;
@@ -233,7 +236,9 @@ static int rk_parent_network(struct rk_parent *p)
 		env.netns_path = p->netns_path;
 	}
 	rk_err_clear(&err);
-	if (p->net.ops->start && p->net.ops->start(&p->net, &env, &m.u.net, &err) < 0) {
+	rc = p->net.ops->start ? p->net.ops->start(&p->net, &env, &m.u.net, &err) : 0;
+	rk_close(&p->child_fd); /* the driver took it, or it has no use */
+	if (rc < 0) {
 		if (p->child_exited)
 			return -1; /* the child's status tells */
 		rk_error("failed to setup network %s: %s", p->net.ops->name, err.msg);
@@ -266,6 +271,7 @@ static int rk_parent_ports(struct rk_parent *p)
 	    .chan_sock = p->sock,
 	    .child_pid = p->child,
 	    .net = p->net.ops->new_netns ? &p->net.info : NULL,
+	    .stack = rk_net_stack(&p->net),
 	};
 
 	struct rk_api_ctx ctx = {
@@ -311,6 +317,7 @@ static int rk_parent_setup_child(struct rk_parent *p)
 		return -1; /* the child died: its status tells */
 	if ((rc = rk_parent_expect(p, RK_MSG_CHILD_READY, &m)) < 0)
 		return rc == -EPROTO ? 1 : -1;
+	p->child_fd = m.fd;
 	rk_debug("the child is set up");
 	if (p->cfg->evacuate_cgroup2[0] &&
 	    (rc = rk_cgroup_evacuate(p->cfg->evacuate_cgroup2)) < 0) {
@@ -396,7 +403,7 @@ static int rk_parent_start(struct rk_parent *p)
 
 int rk_parent_run(const struct rk_config *cfg, const struct rk_choice *choice)
 {
-	struct rk_parent p = {.cfg = cfg, .choice = choice, .sock = -1, .child = -1};
+	struct rk_parent p = {.cfg = cfg, .choice = choice, .sock = -1, .child = -1, .child_fd = -1};
 	struct rk_err err;
 	sigset_t all;
 	int code;

@@ -48,15 +48,13 @@ static const struct rk_port_driver rk_port_none = {
     .name = "none", .built = true, .validate = rk_port_none_validate};
 static const struct rk_port_driver rk_port_implicit = {
     .name = "implicit", .built = true, .validate = rk_port_implicit_validate};
-static const struct rk_port_driver rk_port_gvisor = {.name = "gvisor-tap-vsock",
-						     .validate = rk_port_validate_nonhost};
 
 const struct rk_port_driver *const rk_port_drivers[] = {
     &rk_port_none,
     &rk_port_implicit,
     &rk_port_builtin,
     &rk_port_slirp4netns,
-    &rk_port_gvisor,
+    &rk_port_gvisor_tap_vsock,
     &rk_port_socat,
     NULL,
 };
@@ -229,7 +227,7 @@ static int rk_ports_check(const struct rk_ports *pt, const struct rk_port_spec *
 {
 	int rc = rk_portspec_validate(spec, err);
 
-	if (rc < 0)
+	if (rc < 0 || pt->ops->no_conflict_check)
 		return rc;
 	for (size_t i = 0; i < pt->n; i++) {
 		const struct rk_port_entry *o = &pt->v[i]->e;
@@ -284,7 +282,8 @@ void rk_ports_remove(struct rk_ports *pt, int64_t id, rk_port_done_cb cb, void *
 		pt->v[pt->n++] = s;
 	}
 	if (!s) {
-		rk_err_set(&err, ENOENT, "unknown id: %lld", (long long)id);
+		rk_err_set(&err, ENOENT, "%s: %lld",
+			   pt->ops->unknown_id ? pt->ops->unknown_id : "unknown id", (long long)id);
 		cb(ctx, -ENOENT, NULL, &err);
 		return;
 	}

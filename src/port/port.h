@@ -8,7 +8,7 @@
  * while a driver works, and the listing. A driver adds and removes its own forwarding; it may
  * finish at once or later from the event loop (slirp4netns answers over a socket), so both
  * take a completion callback. Drivers: none and implicit have no port routes (the API answers
- * 400); builtin, slirp4netns and socat forward; gvisor-tap-vsock comes with the built-in stack.
+ * 400); builtin, slirp4netns, socat and gvisor-tap-vsock (the built-in stack's own) forward.
  */
 #ifndef RK_PORT_PORT_H
 #define RK_PORT_PORT_H
@@ -24,6 +24,7 @@
 #include "util/portspec.h"
 
 struct rk_net_info;
+struct rk_stack;
 struct rk_ports;
 struct rk_msg;
 
@@ -43,6 +44,7 @@ struct rk_port_env {
 	int chan_sock;		       /* the channel to the child (builtin asks it for sockets) */
 	pid_t child_pid;	       /* socat enters its namespaces */
 	const struct rk_net_info *net; /* the network's facts (child IP), NULL for host */
+	struct rk_stack *stack;	       /* the built-in network stack, or NULL */
 };
 
 /*
@@ -68,6 +70,10 @@ struct rk_port_driver {
 	bool child_sockets;
 	/* remove is passed to the driver even for an ID not listed (slirp4netns answers) */
 	bool remove_unlisted;
+	/* specs are not checked against each other (gvisor-tap-vsock: its listeners tell) */
+	bool no_conflict_check;
+	/* what a remove of an ID not listed says before ": <id>"; NULL: "unknown id" */
+	const char *unknown_id;
 	/* start: create the driver's state in pt (rk_ports_priv). Return: 0 or -errno with @err */
 	int (*start)(struct rk_ports *pt, struct rk_err *err);
 	/*
@@ -152,5 +158,6 @@ int rk_port_validate_slirp4netns(const struct rk_config *cfg, struct rk_err *err
 extern const struct rk_port_driver rk_port_builtin;
 extern const struct rk_port_driver rk_port_slirp4netns;
 extern const struct rk_port_driver rk_port_socat;
+extern const struct rk_port_driver rk_port_gvisor_tap_vsock;
 
 #endif

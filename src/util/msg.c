@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-_Static_assert(sizeof(struct rk_msg_net) == 12 + 16 + 46 * 5 + 2, "no hidden padding");
+_Static_assert(sizeof(struct rk_msg_net) == 12 + 16 + 46 * 7 + 2 + 4, "no hidden padding");
 
 struct rk_msg_hdr {
 	uint32_t magic;
@@ -29,7 +29,7 @@ static const struct {
 	bool fd;
 } rk_msg_types[RK_MSG_TYPE_MAX] = {
     [RK_MSG_MAPS_DONE] = {0, false},
-    [RK_MSG_CHILD_READY] = {0, false},
+    [RK_MSG_CHILD_READY] = {0, true},
     [RK_MSG_NET_CONFIG] = {sizeof(struct rk_msg_net), false},
     [RK_MSG_NET_DONE] = {sizeof(struct rk_msg_net), false},
     [RK_MSG_START] = {0, false},
@@ -133,12 +133,14 @@ static int rk_msg_net_check(const struct rk_msg_net *n)
 {
 	if (!rk_msg_str_ok(n->dev, sizeof(n->dev)) || strchr(n->dev, '/'))
 		return -EPROTO;
-	if (!rk_msg_ip_ok(n->ip) || !rk_msg_ip_ok(n->gateway))
+	if (!rk_msg_ip_ok(n->ip) || !rk_msg_ip_ok(n->gateway) || !rk_msg_ip_ok(n->ip6) ||
+	    !rk_msg_ip_ok(n->gateway6))
 		return -EPROTO;
 	for (int i = 0; i < RK_MSG_DNS_MAX; i++)
 		if (!rk_msg_ip_ok(n->dns[i]))
 			return -EPROTO;
-	if (n->netmask < 0 || n->netmask > 128 || n->mtu < 0 || n->mtu > 65535)
+	if (n->netmask < 0 || n->netmask > 128 || n->netmask6 < 0 || n->netmask6 > 128 ||
+	    n->mtu < 0 || n->mtu > 65535)
 		return -EPROTO;
 	if ((n->flags & ~RK_MSG_NET_FLAGS_ALL) || n->reserved[0] || n->reserved[1])
 		return -EPROTO;

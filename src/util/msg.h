@@ -20,7 +20,8 @@
 
 enum rk_msg_type {
 	RK_MSG_MAPS_DONE = 1, /* parent -> child: uid/gid maps written; value: 1 = setgroups ok */
-	RK_MSG_CHILD_READY,   /* child -> parent: namespaces (and the netns) are ready */
+	RK_MSG_CHILD_READY,   /* child -> parent: namespaces (and the netns) are ready; may carry
+			       * the fd the network driver made there (the built-in stack's tap) */
 	RK_MSG_NET_CONFIG,    /* parent -> child: the network to configure (payload: net) */
 	RK_MSG_NET_DONE,      /* child -> parent: network configured (payload: net, as set) */
 	RK_MSG_START,	      /* parent -> child: state dir complete, start the command */
@@ -49,7 +50,10 @@ struct rk_msg_net {
 	char ip[RK_MSG_IPSTR];	    /* "" when unknown yet (DHCP) */
 	char gateway[RK_MSG_IPSTR]; /* "" when unknown yet */
 	char dns[RK_MSG_DNS_MAX][RK_MSG_IPSTR];
-	uint8_t reserved[2]; /* zero; makes the size a multiple of 4 without hidden padding */
+	char ip6[RK_MSG_IPSTR];	     /* a static IPv6 address too, or "" */
+	char gateway6[RK_MSG_IPSTR]; /* its default route, with ip6 */
+	uint8_t reserved[2];	     /* zero; aligns netmask6 without hidden padding */
+	int32_t netmask6;	     /* ip6's prefix length */
 };
 
 #define RK_MSG_SOCK_BATCH_MAX 64 /* sockets one RK_MSG_SOCK_REQ may ask for */

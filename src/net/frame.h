@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * frame.h - what the built-in network stack does to Ethernet frames between the tap device and
+ * libslirp: the gateway rewrite, and the facts the stack needs for corking and ACK coalescing.
+ *
+ * The driver's address plan (SPEC 7.7) puts the gateway and the DNS server on one address
+ * (N+1). libslirp serves only port 53 on its DNS address and reaches the host's loopback only
+ * through its own "host" address, so the stack runs libslirp with DNS = N+1 and host = an
+ * internal alias (N+2), and rewrites on the way:
+ *
+ *   guest -> stack   to the gateway, except TCP/UDP port 53: destination := alias
+ *                    to the alias itself: dropped (the guest sees no such address)
+ *   stack -> guest   from the alias: source := gateway; libslirp's MACs (52:55:...) := the
+ *                    gateway MAC 5a:94:ef:e4:0c:dd (Ethernet, ARP, NDP options)
+ *
+ * The same holds for IPv6 (gateway fd00::1, alias fd00::2) with --ipv6. Checksums are updated
+ * incrementally (RFC 1624). Every length is checked against the frame: a frame too short or
+ * inconsistent for its headers is passed to libslirp untouched (it drops what it cannot use)
+ * or dropped here when it is addressed to the alias.
+ */
+#ifndef RK_NET_FRAME_H
+#define RK_NET_FRAME_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define RK_FRAME_ETH_HLEN 14
+
+/* The gateway MAC of upstream's gvisor-tap-vsock network. */
+extern const uint8_t rk_frame_gw_mac[6];
+
+/* The address plan the rewrite works on (addresses in network byte order). */
+struct rk_frame_plan {
+	struct in_addr gw4, alias4;
+	struct in6_addr gw6, alias6;
+	bool ipv6;
+	bool drop_ra; /* drop router advertisements to the guest (its address is static) */
+};
+
+/* What a frame is, as far as corking and ACK coalescing care. */
+struct rk_frame_info {
+	bool tcp;	/* an unfragmented TCP segment (the fields below are set) */
+	bool has_ack;	/* the ACK flag is set */
+	bool pure_ack;	/* ACK only: no payload, no SYN/FIN/RST/URG */
+	uint32_t paylen; /* TCP payload bytes */
+	int family;	/* AF_INET or AF_INET6 */
+	uint8_t src[16], dst[16]; /* addresses (4 or 16 bytes used) */
+	uint16_t sport, dport;	  /* host byte order */
+	uint32_t ack;		  /* host byte order */
+	uint16_t win;		  /* host byte order */
+};
+
+enum rk_frame_verdict {
+	RK_FRAME_PASS, /* give it on */
+	RK_FRAME_DROP, /* addressed to the alias, or refused for the guest: drop (count) */
+};
+
+/**
+ * rk_frame_from_guest - rewrite frame @f (@len bytes) from the tap for libslirp and describe it
+ * in @fi (fi->tcp false when it is no TCP segment). Return: the verdict.
+ */
+enum rk_frame_verdict rk_frame_from_guest(const struct rk_frame_plan *p, uint8_t *f, size_t len,
+					  struct rk_frame_info *fi);
+
+/**
+ * rk_frame_to_guest - rewrite frame @f (@len bytes) from libslirp for the tap and describe it in
+ * @fi. Return: the verdict (RK_FRAME_DROP only for router advertisements with p->drop_ra).
+ */
+enum rk_frame_verdict rk_frame_to_guest(const struct rk_frame_plan *p, uint8_t *f, size_t len,
+					struct rk_frame_info *fi);
+
+/**
+ * rk_frame_ack_supersedes - whether pure ACK @later makes the earlier pure ACK @earlier of the
+ * same connection redundant: same addresses and ports, a strictly newer acknowledgement number
+ * (so duplicate ACKs, which signal loss, are never merged).
+ */
+bool rk_frame_ack_supersedes(const struct rk_frame_info *earlier, const struct rk_frame_info *later);
+
+/** rk_csum_fold - the Internet checksum of @sum (a 32-bit accumulation of 16-bit words). */
+uint16_t rk_csum_fold(uint32_t sum);
+
+/** rk_csum_add - add @len bytes at @p (as big-endian 16-bit words) to @sum. */
+uint32_t rk_csum_add(uint32_t sum, const void *p, size_t len);
+
+#endif
