@@ -430,3 +430,74 @@ bool rk_frame_ack_supersedes(const struct rk_frame_info *earlier, const struct r
 		return false;
 	return (int32_t)(later->ack - earlier->ack) > 0;
 }
+
+bool rk_frame_dns_query(const struct rk_frame_plan *p, const uint8_t *f, size_t len,
+			struct rk_frame_dns *q)
+{
+	struct pkt k;
+	size_t ulen;
+
+	/* pkt_parse writes nothing: the cast only lets it share the rewrite's code */
+	if (!pkt_parse((uint8_t *)f, len, &k) || k.proto != PROTO_UDP || !k.whole || !k.l4 ||
+	    k.l4len < 8)
+		return false;
+	if (k.family == AF_INET ? memcmp(k.dst, &p->gw4, 4)
+				: !p->ipv6 || memcmp(k.dst, &p->gw6, 16))
+		return false;
+	ulen = rd16(k.l4 + 4);
+	if (rd16(k.l4 + 2) != 53 || ulen < 8 || ulen > k.l4len)
+		return false;
+	q->family = k.family;
+	memcpy(q->mac, f + 6, 6);
+	memset(q->addr, 0, sizeof(q->addr));
+	memcpy(q->addr, k.src, alen(&k));
+	q->port = rd16(k.l4);
+	q->msg = k.l4 + 8;
+	q->len = ulen - 8;
+	return true;
+}
+
+size_t rk_frame_dns_reply(const struct rk_frame_plan *p, const struct rk_frame_dns *q,
+			  const uint8_t *msg, size_t len, int mtu, uint8_t *out, size_t size)
+{
+	size_t iplen = q->family == AF_INET ? 20 : 40, total = RK_FRAME_ETH_HLEN + iplen + 8 + len;
+	uint8_t *ip = out + RK_FRAME_ETH_HLEN, *udp = ip + iplen, ph[4] = {0};
+	uint32_t sum = 0;
+
+	if (total > size || iplen + 8 + len > (size_t)mtu || 8 + len > 0xffff)
+		return 0;
+	memcpy(out, q->mac, 6);
+	memcpy(out + 6, rk_frame_gw_mac, 6);
+	wr16(out + 12, q->family == AF_INET ? ETH_P_IP4 : ETH_P_IP6);
+	memset(ip, 0, iplen);
+	if (q->family == AF_INET) {
+		ip[0] = 0x45;
+		wr16(ip + 2, (uint16_t)(iplen + 8 + len));
+		wr16(ip + 6, 0x4000); /* DF */
+		ip[8] = 64;
+		ip[9] = PROTO_UDP;
+		memcpy(ip + 12, &p->gw4, 4);
+		memcpy(ip + 16, q->addr, 4);
+		wr16(ip + 10, rk_csum_fold(rk_csum_add(0, ip, 20)));
+		sum = rk_csum_add(sum, ip + 12, 8);
+	} else {
+		ip[0] = 0x60;
+		wr16(ip + 4, (uint16_t)(8 + len));
+		ip[6] = PROTO_UDP;
+		ip[7] = 64;
+		memcpy(ip + 8, &p->gw6, 16);
+		memcpy(ip + 24, q->addr, 16);
+		sum = rk_csum_add(sum, ip + 8, 32);
+	}
+	wr16(udp, 53);
+	wr16(udp + 2, q->port);
+	wr16(udp + 4, (uint16_t)(8 + len));
+	wr16(udp + 6, 0);
+	memcpy(udp + 8, msg, len);
+	ph[1] = PROTO_UDP;
+	wr16(ph + 2, (uint16_t)(8 + len));
+	sum = rk_csum_add(sum, ph, 4);
+	sum = rk_csum_add(sum, udp, 8 + len);
+	wr16(udp + 6, rk_csum_fold(sum) ? rk_csum_fold(sum) : 0xffff);
+	return total;
+}

@@ -78,6 +78,31 @@ enum rk_frame_verdict rk_frame_to_guest(const struct rk_frame_plan *p, uint8_t *
  */
 bool rk_frame_ack_supersedes(const struct rk_frame_info *earlier, const struct rk_frame_info *later);
 
+/* A UDP datagram from the guest to the gateway's port 53 (the DNS forwarder's input). */
+struct rk_frame_dns {
+	int family;
+	uint8_t mac[6];	  /* the guest's */
+	uint8_t addr[16]; /* the guest's address (4 or 16 bytes used) */
+	uint16_t port;	  /* the guest's port, host order */
+	const uint8_t *msg; /* the DNS message, inside the frame */
+	size_t len;
+};
+
+/**
+ * rk_frame_dns_query - whether frame @f (@len bytes, from the guest) is an unfragmented UDP
+ * datagram to the gateway's port 53 with consistent lengths; if so, describe it in @q.
+ */
+bool rk_frame_dns_query(const struct rk_frame_plan *p, const uint8_t *f, size_t len,
+			struct rk_frame_dns *q);
+
+/**
+ * rk_frame_dns_reply - build in @out (@size bytes) the frame that carries DNS message @msg
+ * (@len bytes) from the gateway's port 53 back to the sender of @q, checksums set.
+ * Return: the frame's length, or 0 when it does not fit in @size or in @mtu.
+ */
+size_t rk_frame_dns_reply(const struct rk_frame_plan *p, const struct rk_frame_dns *q,
+			  const uint8_t *msg, size_t len, int mtu, uint8_t *out, size_t size);
+
 /** rk_csum_fold - the Internet checksum of @sum (a 32-bit accumulation of 16-bit words). */
 uint16_t rk_csum_fold(uint32_t sum);
 

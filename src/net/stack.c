@@ -31,6 +31,7 @@
  * gone) the tap is no longer polled, so nothing spins; the command keeps running.
  */
 #include "net/stack.h"
+#include "net/dnsfwd.h"
 #include "net/frame.h"
 #include "util/cleanup.h"
 #include "util/goparse.h"
@@ -120,6 +121,7 @@ struct rk_stack {
 	size_t outlen;
 	struct rk_stack_out outq[RK_STACK_OUTQ];
 	size_t nout;
+	struct rk_dnsfwd *dns;
 
 	pthread_mutex_t mu;
 	pthread_cond_t cv; /* on CLOCK_MONOTONIC */
@@ -305,22 +307,20 @@ static void rk_stack_flush(struct rk_stack *s)
 	s->outlen = 0;
 }
 
-static ssize_t rk_stack_send_packet(const void *buf, size_t len, void *opaque)
+/* Room for a frame of @len bytes at the end of the queue (flushing it first if need be). */
+static uint8_t *rk_stack_room(struct rk_stack *s, size_t len)
 {
-	struct rk_stack *s = opaque;
-	struct rk_stack_out *o;
-	size_t look;
-
-	if (len < RK_FRAME_ETH_HLEN || len > RK_STACK_FRAME_MAX)
-		return (ssize_t)len;
 	if (s->nout == RK_STACK_OUTQ || s->outlen + len > RK_STACK_OUTBUF)
 		rk_stack_flush(s);
-	o = &s->outq[s->nout];
-	memcpy(s->outbuf + s->outlen, buf, len);
-	if (rk_frame_to_guest(&s->plan, s->outbuf + s->outlen, len, &o->fi) == RK_FRAME_DROP) {
-		s->dropped_out++;
-		return (ssize_t)len;
-	}
+	return s->outbuf + s->outlen;
+}
+
+/* Queue the frame written at rk_stack_room(); coalesce the ACKs it supersedes. */
+static void rk_stack_queue(struct rk_stack *s, size_t len)
+{
+	struct rk_stack_out *o = &s->outq[s->nout];
+	size_t look;
+
 	o->off = (uint32_t)s->outlen;
 	o->len = (uint32_t)len;
 	o->dead = false;
@@ -334,7 +334,45 @@ static ssize_t rk_stack_send_packet(const void *buf, size_t len, void *opaque)
 	}
 	s->outlen += len;
 	s->nout++;
+}
+
+static ssize_t rk_stack_send_packet(const void *buf, size_t len, void *opaque)
+{
+	struct rk_stack *s = opaque;
+	uint8_t *f;
+
+	if (len < RK_FRAME_ETH_HLEN || len > RK_STACK_FRAME_MAX)
+		return (ssize_t)len;
+	f = rk_stack_room(s, len);
+	memcpy(f, buf, len);
+	if (rk_frame_to_guest(&s->plan, f, len, &s->outq[s->nout].fi) == RK_FRAME_DROP) {
+		s->dropped_out++;
+		return (ssize_t)len;
+	}
+	rk_stack_queue(s, len);
 	return (ssize_t)len;
+}
+
+/* An answer of the DNS forwarder: a frame of our own; too big for the MTU: truncated (TC). */
+static void rk_stack_dns_answer(void *opaque, const struct rk_frame_dns *q, const uint8_t *msg,
+				size_t len)
+{
+	struct rk_stack *s = opaque;
+	size_t max = RK_FRAME_ETH_HLEN + 40 + 8 + len, n;
+	uint8_t *f = rk_stack_room(s, max), tc[12];
+
+	n = rk_frame_dns_reply(&s->plan, q, msg, len, s->mtu, f, RK_STACK_OUTBUF - s->outlen);
+	if (n == 0) {
+		/* the header alone with TC set: the guest's resolver asks again over TCP */
+		memcpy(tc, msg, 12);
+		tc[2] |= 0x02;
+		memset(tc + 4, 0, 8);
+		n = rk_frame_dns_reply(&s->plan, q, tc, 12, s->mtu, f, RK_STACK_OUTBUF - s->outlen);
+	}
+	if (n == 0)
+		return;
+	memset(&s->outq[s->nout].fi, 0, sizeof(s->outq[s->nout].fi));
+	rk_stack_queue(s, n);
 }
 
 /* --- frames from the guest --- */
@@ -362,6 +400,7 @@ static void rk_stack_tap_input(struct rk_stack *s)
 
 	for (int i = 0; i < RK_STACK_BATCH; i++) {
 		struct rk_frame_info fi;
+		struct rk_frame_dns dq;
 		ssize_t n = read(s->tap, s->inbuf, RK_STACK_FRAME_MAX);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -375,6 +414,11 @@ static void rk_stack_tap_input(struct rk_stack *s)
 			return;
 		}
 		s->tap_errors_in_row = 0;
+		if (s->dns && rk_frame_dns_query(&s->plan, s->inbuf, (size_t)n, &dq)) {
+			s->frames_in++;
+			rk_dnsfwd_query(s->dns, &dq, rk_stack_now_ns() / 1000000);
+			continue;
+		}
 		if (rk_frame_from_guest(&s->plan, s->inbuf, (size_t)n, &fi) == RK_FRAME_DROP) {
 			s->dropped_in++;
 			continue;
@@ -440,6 +484,18 @@ static int rk_stack_get_revents(int idx, void *opaque)
 	if (r & POLLHUP)
 		ev |= SLIRP_POLL_HUP;
 	return ev;
+}
+
+static int rk_stack_dns_add(int fd, short events, void *opaque)
+{
+	return rk_stack_add_poll(fd, SLIRP_POLL_IN, opaque);
+}
+
+static short rk_stack_dns_revents(int idx, void *opaque)
+{
+	struct rk_stack *s = opaque;
+
+	return idx >= 0 && (size_t)idx < s->npfd ? s->pfd[idx].revents : 0;
 }
 
 static int64_t rk_stack_clock_ns(void *opaque)
@@ -650,6 +706,8 @@ static void rk_stack_turn(struct rk_stack *s)
 	rk_stack_add_poll(s->tap_gone ? -1 : s->tap, SLIRP_POLL_IN, s);
 	rk_stack_add_poll(s->wake, SLIRP_POLL_IN, s);
 	slirp_pollfds_fill(s->slirp, &timeout, rk_stack_add_poll, s);
+	if (s->dns)
+		rk_dnsfwd_fill(s->dns, rk_stack_dns_add, s, rk_stack_now_ns() / 1000000, &timeout);
 	rk_stack_timers(s, &timeout);
 	n = poll(s->pfd, s->npfd, (int)timeout);
 	if (n < 0) {
@@ -660,6 +718,8 @@ static void rk_stack_turn(struct rk_stack *s)
 	if (n > 0 && (s->pfd[0].revents & (POLLIN | POLLERR | POLLHUP)))
 		rk_stack_tap_input(s);
 	slirp_pollfds_poll(s->slirp, select_error, rk_stack_get_revents, s);
+	if (s->dns)
+		rk_dnsfwd_poll(s->dns, rk_stack_dns_revents, s, rk_stack_now_ns() / 1000000);
 	rk_stack_timers(s, NULL);
 	if (n > 0 && (s->pfd[1].revents & POLLIN)) {
 		uint64_t v;
@@ -730,6 +790,8 @@ static int rk_stack_alloc(struct rk_stack *s, const struct rk_stack_config *c, s
 	s->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (s->wake < 0)
 		return rk_err_errno(err, errno, "eventfd");
+	if (!(s->dns = rk_dnsfwd_new(NULL, rk_stack_dns_answer, s)))
+		return rk_err_set(err, ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -790,6 +852,7 @@ void rk_stack_stop(struct rk_stack *s)
 		 (unsigned long long)s->tap_write_errors, (unsigned long long)s->guest_errors);
 	if (s->slirp)
 		slirp_cleanup(s->slirp);
+	rk_dnsfwd_free(s->dns);
 	while (s->timers) {
 		struct rk_stack_timer *t = s->timers;
 		s->timers = t->next;

@@ -27,6 +27,12 @@ forwarding is off.
                        bed's dnsmasq (/etc/resolv.conf is bind-mounted to name
                        only ADDR4 and ADDR6); every other name is NXDOMAIN
   RK_TEST_DNS_LOG      dnsmasq's query log ("query[A] NAME from ADDR" lines)
+  RK_TEST_DEAD_DNS4    198.18.0.2 on lo: a name server that is down (port 53
+                       closed: ICMP port unreachable)
+  RK_TEST_BLACKHOLE4   198.18.9.9: nothing answers there (dropped in the bed)
+  RK_TEST_METADATA4    169.254.169.254 on lo (cloud metadata address)
+  /etc/resolv.conf     writable by the test user (same inode: rewrite it in
+                       place and put the text back; netbed.resolv_conf())
   RK_TEST_EXT_IF       rkext0, the "external" interface pasta needs: a veth to
                        rkext1, both in the bed; the default routes go there
   RK_TEST_EXT_ADDR4    198.18.1.1/24 on rkext0 (ADDR6: fd42:1::1/64)
@@ -50,6 +56,7 @@ Tests marked `not_in_ref` check behaviour that Debian's rootlesskit 1.1.0 lacks
 to check that everything else is able to pass.
 """
 
+import contextlib
 import ctypes
 import os
 import pwd
@@ -586,6 +593,23 @@ class NetBed:
     dhcp_range: tuple     # (first, last)
     dhcp_leases: Path
     dhcp_log: Path
+    dead_dns4: str
+    blackhole4: str
+    metadata4: str
+
+    @contextlib.contextmanager
+    def resolv_conf(self, text):
+        """/etc/resolv.conf says `text` inside the block (rewritten in place: the bed's bind
+        mount keeps its inode); the original text comes back afterwards."""
+        path = Path("/etc/resolv.conf").resolve()
+        orig = path.read_text()
+        with open(path, "w") as f:
+            f.write(text)
+        try:
+            yield
+        finally:
+            with open(path, "w") as f:
+                f.write(orig)
 
     def dns_log_size(self):
         """Current size of the DNS query log: pass it to dns_log_since()."""
@@ -623,4 +647,5 @@ def netbed():
                   ext_peer6=e.get("RK_TEST_EXT_PEER6", ""), bridge=e["RK_TEST_BRIDGE"],
                   bridge_addr4=e["RK_TEST_BRIDGE_ADDR4"], dhcp_range=(first, last),
                   dhcp_leases=Path(e["RK_TEST_DHCP_LEASES"]),
-                  dhcp_log=Path(e["RK_TEST_DHCP_LOG"]))
+                  dhcp_log=Path(e["RK_TEST_DHCP_LOG"]), dead_dns4=e["RK_TEST_DEAD_DNS4"],
+                  blackhole4=e["RK_TEST_BLACKHOLE4"], metadata4=e["RK_TEST_METADATA4"])

@@ -18,11 +18,15 @@
 #
 # The bed (traffic can reach nothing but this namespace: no interface leads out of it, and
 # forwarding is off, so what is routed to the "external" veth is dropped):
-#  - lo up with 198.18.0.1/32 and fd42::1/128 (the addresses that play "outside");
+#  - lo up with 198.18.0.1/32 and fd42::1/128 (the addresses that play "outside"), 198.18.0.2/32
+#    (a name server that is down: nothing listens there) and 169.254.169.254/32 (the cloud
+#    metadata address a built-in network must reach);
 #  - dnsmasq (DNS only, on 198.18.0.1 and fd42::1 port 53, never forwarding): rk-test.internal
 #    is 198.18.0.1 and fd42::1, every other name is NXDOMAIN; queries are logged to DIR/dns.log;
 #  - /etc/resolv.conf bind-mounted (this mount namespace only) to "nameserver 198.18.0.1"
-#    (and fd42::1 when IPv6 works);
+#    (and fd42::1 when IPv6 works), a file the test user may rewrite (DNS fail-over tests; they
+#    put the original text back); 198.18.9.9 is an address nothing answers at (routed to the
+#    external veth and dropped there);
 #  - net.ipv4.ping_group_range = 0 2147483647 (ICMP echo sockets for every user);
 #    net.ipv4.ip_forward = 0, IPv6 forwarding 0;
 #  - veth rkext0 (198.18.1.1/24, fd42:1::1/64) <-> rkext1 (198.18.1.2/24, fd42:1::2/64), both
@@ -45,6 +49,7 @@ rk_trap_errors
 DNSMASQ=/usr/sbin/dnsmasq
 ADDR4=198.18.0.1
 ADDR6=fd42::1
+DEAD_DNS4=198.18.0.2 BLACKHOLE4=198.18.9.9 METADATA4=169.254.169.254
 DNS_NAME=rk-test.internal
 EXT_IF=rkext0 EXT_PEER=rkext1
 EXT_ADDR4=198.18.1.1 EXT_GW4=198.18.1.2 EXT_ADDR6=fd42:1::1 EXT_PEER6=fd42:1::2
@@ -83,6 +88,8 @@ setup_links() {
 	set_sysctl net/ipv4/ping_group_range "0 2147483647"
 	ip link set lo up
 	ip addr add "$ADDR4/32" dev lo
+	ip addr add "$DEAD_DNS4/32" dev lo
+	ip addr add "$METADATA4/32" dev lo
 	ip link add "$EXT_IF" type veth peer name "$EXT_PEER"
 	ip addr add "$EXT_ADDR4/24" dev "$EXT_IF"
 	ip addr add "$EXT_GW4/24" dev "$EXT_PEER"
@@ -156,6 +163,7 @@ setup_resolv_conf() {
 		[ "$ipv6" = 0 ] || echo "nameserver $ADDR6"
 	} >"$dir/resolv.conf"
 	chmod 0644 "$dir/resolv.conf"
+	chown "$RK_TEST_USER" "$dir/resolv.conf"
 	target=$(readlink -f /etc/resolv.conf) || target=''
 	if [ -z "$target" ] || [ ! -f "$target" ]; then
 		echo "netns-setup.sh: /etc/resolv.conf does not lead to a file ($target); cannot redirect it" >&2
@@ -232,6 +240,9 @@ start() {
 	RK_TEST_ADDR4=$ADDR4
 	RK_TEST_ADDR6=$([ "$ipv6" = 0 ] || echo "$ADDR6")
 	RK_TEST_DNS_NAME=$DNS_NAME
+	RK_TEST_DEAD_DNS4=$DEAD_DNS4
+	RK_TEST_BLACKHOLE4=$BLACKHOLE4
+	RK_TEST_METADATA4=$METADATA4
 	RK_TEST_DNS_LOG=$dir/dns.log
 	RK_TEST_EXT_IF=$EXT_IF
 	RK_TEST_EXT_ADDR4=$EXT_ADDR4
