@@ -45,7 +45,8 @@ const struct rk_option rk_options[] = {
      "false"},
     {"mtu", NULL, RK_OPT_INT, O(mtu), "Network",
      "MTU for non-host network (default: 65520 for pasta, slirp4netns and gvisor-tap-vsock, "
-     "1500 for others)", "0"},
+     "1500 for others)",
+     "0"},
     {"net", NULL, RK_OPT_STRING, O(net), "Network", "network driver [host]", "\"host\""},
 
     {"lxc-user-nic-binary", NULL, RK_OPT_STRING, O(lxc_user_nic_binary), "Network [lxc-user-nic]",

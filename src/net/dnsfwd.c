@@ -11,7 +11,8 @@
  *     the current one has not answered within min(timeout, 1 s); earlier servers stay asked, and
  *     the first well-formed answer (the query's ID, QR set) from any of them goes to the guest;
  *   - after timeout x attempts (resolv.conf's options) the query is dropped: the guest's own
- *     resolver times out and retries, as it would with a silent server.
+ *     resolver times out and retries, as it would with a silent server; when every server
+ *     refused, the guest gets SERVFAIL at once (the host's resolver fails at once too).
  *
  * resolv.conf is re-read when its inode, size or mtime change (checked at most once a second),
  * so a changed host configuration applies to the next query. DNS over TCP to the gateway stays
@@ -61,8 +62,7 @@ struct rk_dnsfwd {
 	struct rk_dnsfwd_stats stats;
 };
 
-struct rk_dnsfwd *rk_dnsfwd_new(const char *resolv_conf, rk_dnsfwd_answer_cb answer,
-				void *opaque)
+struct rk_dnsfwd *rk_dnsfwd_new(const char *resolv_conf, rk_dnsfwd_answer_cb answer, void *opaque)
 {
 	struct rk_dnsfwd *d = calloc(1, sizeof(*d));
 
@@ -129,9 +129,9 @@ static void rk_dnsfwd_ask(struct rk_dnsfwd *d, struct rk_dnsfwd_q *q, int64_t no
 	int k = q->tried, s = (q->first + k) % d->conf.n, fd;
 
 	q->tried++;
-	q->next_ms = now_ms + (d->conf.timeout_s * 1000 < RK_DNSFWD_NEXT_MS
-				   ? d->conf.timeout_s * 1000
-				   : RK_DNSFWD_NEXT_MS);
+	q->next_ms =
+	    now_ms + (d->conf.timeout_s * 1000 < RK_DNSFWD_NEXT_MS ? d->conf.timeout_s * 1000
+								   : RK_DNSFWD_NEXT_MS);
 	fd = socket(d->conf.ns[s].ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return;
@@ -227,8 +227,17 @@ static void rk_dnsfwd_read(struct rk_dnsfwd *d, struct rk_dnsfwd_q *q, int k, in
 	rk_dnsfwd_end(q);
 }
 
-void rk_dnsfwd_poll(struct rk_dnsfwd *d, rk_dnsfwd_revents_cb revents, void *opaque,
-		    int64_t now_ms)
+/* Every server refused: SERVFAIL at once, as the host's resolver fails at once. */
+static void rk_dnsfwd_servfail(struct rk_dnsfwd *d, struct rk_dnsfwd_q *q)
+{
+	q->buf[2] = (uint8_t)((q->buf[2] & 0x79) | 0x80); /* QR; opcode and RD kept, AA TC 0 */
+	q->buf[3] = 0x80 | 2;				  /* RA, RCODE 2 (SERVFAIL) */
+	d->answer(d->opaque, &q->who, q->buf, q->who.len);
+	d->stats.timeouts++;
+	rk_dnsfwd_end(q);
+}
+
+void rk_dnsfwd_poll(struct rk_dnsfwd *d, rk_dnsfwd_revents_cb revents, void *opaque, int64_t now_ms)
 {
 	for (int i = 0; d->q && i < RK_DNSFWD_MAX_QUERIES; i++) {
 		struct rk_dnsfwd_q *q = &d->q[i];
@@ -248,10 +257,8 @@ void rk_dnsfwd_poll(struct rk_dnsfwd *d, rk_dnsfwd_revents_cb revents, void *opa
 			rk_dnsfwd_ask(d, q, now_ms);
 		for (int k = 0; k < RK_RESOLV_MAXNS; k++)
 			open |= q->fd[k] >= 0;
-		if (!open && q->tried >= d->conf.n) { /* every server refused */
-			d->stats.timeouts++;
-			rk_dnsfwd_end(q);
-		}
+		if (!open && q->tried >= d->conf.n) /* every server refused */
+			rk_dnsfwd_servfail(d, q);
 	}
 }
 

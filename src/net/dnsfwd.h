@@ -14,20 +14,19 @@
 struct rk_dnsfwd;
 
 /* Where the forwarder sends an answer: @q the query's sender, @msg the DNS message. */
-typedef void (*rk_dnsfwd_answer_cb)(void *opaque, const struct rk_frame_dns *q,
-				    const uint8_t *msg, size_t len);
+typedef void (*rk_dnsfwd_answer_cb)(void *opaque, const struct rk_frame_dns *q, const uint8_t *msg,
+				    size_t len);
 
 /* The stack's poll set: add @fd for @events (POLLIN); returns its index or -1. */
 typedef int (*rk_dnsfwd_add_poll_cb)(int fd, short events, void *opaque);
 /* The poll result at index @idx (revents). */
 typedef short (*rk_dnsfwd_revents_cb)(int idx, void *opaque);
 
-#define RK_DNSFWD_MAX_QUERIES 256 /* queries in flight; more are dropped (the guest retries) */
+#define RK_DNSFWD_MAX_QUERIES 256  /* queries in flight; more are dropped (the guest retries) */
 #define RK_DNSFWD_MSG_MAX     4096 /* longest query forwarded; longest answer relayed: 65535 */
 
 /** rk_dnsfwd_new - a forwarder reading @resolv_conf (NULL: /etc/resolv.conf). */
-struct rk_dnsfwd *rk_dnsfwd_new(const char *resolv_conf, rk_dnsfwd_answer_cb answer,
-				void *opaque);
+struct rk_dnsfwd *rk_dnsfwd_new(const char *resolv_conf, rk_dnsfwd_answer_cb answer, void *opaque);
 
 /** rk_dnsfwd_free - close every socket and free @d (NULL is ignored). */
 void rk_dnsfwd_free(struct rk_dnsfwd *d);

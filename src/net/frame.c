@@ -12,12 +12,12 @@
 
 const uint8_t rk_frame_gw_mac[6] = {0x5a, 0x94, 0xef, 0xe4, 0x0c, 0xdd};
 
-#define ETH_P_IP4  0x0800
-#define ETH_P_ARP4 0x0806
-#define ETH_P_IP6  0x86dd
-#define PROTO_ICMP 1
-#define PROTO_TCP  6
-#define PROTO_UDP  17
+#define ETH_P_IP4   0x0800
+#define ETH_P_ARP4  0x0806
+#define ETH_P_IP6   0x86dd
+#define PROTO_ICMP  1
+#define PROTO_TCP   6
+#define PROTO_UDP   17
 #define PROTO_ICMP6 58
 
 #define TCP_FIN 0x01
@@ -75,9 +75,10 @@ static void csum_replace(uint8_t *field, const uint8_t *old, const uint8_t *new,
 	wr16(field, rk_csum_fold(sum));
 }
 
+/* libslirp's MACs: 52:55:<IPv4 address> (ARP, IPv4), 52:56:<low 32 bits of IPv6> (NDP) */
 static bool is_slirp_mac(const uint8_t *m)
 {
-	return m[0] == 0x52 && m[1] == 0x55;
+	return m[0] == 0x52 && (m[1] == 0x55 || m[1] == 0x56);
 }
 
 static void fix_mac(uint8_t *m)
@@ -90,11 +91,11 @@ static void fix_mac(uint8_t *m)
 struct pkt {
 	int family;
 	uint8_t *ip;
-	uint8_t *l4;	  /* NULL: no transport header to look at (fragment, too short) */
-	uint32_t l4len;	  /* bytes from l4 to the end of the packet */
-	uint8_t proto;	  /* transport protocol (next header) */
+	uint8_t *l4;	/* NULL: no transport header to look at (fragment, too short) */
+	uint32_t l4len; /* bytes from l4 to the end of the packet */
+	uint8_t proto;	/* transport protocol (next header) */
 	uint8_t *src, *dst;
-	bool whole;	  /* not a fragment: the transport header and payload are all here */
+	bool whole; /* not a fragment: the transport header and payload are all here */
 };
 
 static bool pkt4(uint8_t *ip, size_t len, struct pkt *k)
@@ -200,8 +201,7 @@ static void pkt_set_addr(struct pkt *k, uint8_t *a, const void *to)
 
 static uint16_t dport(const struct pkt *k)
 {
-	if (!k->l4 || !k->whole || k->l4len < 4 ||
-	    (k->proto != PROTO_TCP && k->proto != PROTO_UDP))
+	if (!k->l4 || !k->whole || k->l4len < 4 || (k->proto != PROTO_TCP && k->proto != PROTO_UDP))
 		return 0;
 	return rd16(k->l4 + 2);
 }

@@ -10,8 +10,8 @@
  *
  *   guest -> stack   to the gateway, except TCP/UDP port 53: destination := alias
  *                    to the alias itself: dropped (the guest sees no such address)
- *   stack -> guest   from the alias: source := gateway; libslirp's MACs (52:55:...) := the
- *                    gateway MAC 5a:94:ef:e4:0c:dd (Ethernet, ARP, NDP options)
+ *   stack -> guest   from the alias: source := gateway; libslirp's MACs (52:55:..., 52:56:...) :=
+ * the gateway MAC 5a:94:ef:e4:0c:dd (Ethernet, ARP, NDP options)
  *
  * The same holds for IPv6 (gateway fd00::1, alias fd00::2) with --ipv6. Checksums are updated
  * incrementally (RFC 1624). Every length is checked against the frame: a frame too short or
@@ -41,11 +41,11 @@ struct rk_frame_plan {
 
 /* What a frame is, as far as corking and ACK coalescing care. */
 struct rk_frame_info {
-	bool tcp;	/* an unfragmented TCP segment (the fields below are set) */
-	bool has_ack;	/* the ACK flag is set */
-	bool pure_ack;	/* ACK only: no payload, no SYN/FIN/RST/URG */
-	uint32_t paylen; /* TCP payload bytes */
-	int family;	/* AF_INET or AF_INET6 */
+	bool tcp;		  /* an unfragmented TCP segment (the fields below are set) */
+	bool has_ack;		  /* the ACK flag is set */
+	bool pure_ack;		  /* ACK only: no payload, no SYN/FIN/RST/URG */
+	uint32_t paylen;	  /* TCP payload bytes */
+	int family;		  /* AF_INET or AF_INET6 */
 	uint8_t src[16], dst[16]; /* addresses (4 or 16 bytes used) */
 	uint16_t sport, dport;	  /* host byte order */
 	uint32_t ack;		  /* host byte order */
@@ -76,14 +76,15 @@ enum rk_frame_verdict rk_frame_to_guest(const struct rk_frame_plan *p, uint8_t *
  * same connection redundant: same addresses and ports, a strictly newer acknowledgement number
  * (so duplicate ACKs, which signal loss, are never merged).
  */
-bool rk_frame_ack_supersedes(const struct rk_frame_info *earlier, const struct rk_frame_info *later);
+bool rk_frame_ack_supersedes(const struct rk_frame_info *earlier,
+			     const struct rk_frame_info *later);
 
 /* A UDP datagram from the guest to the gateway's port 53 (the DNS forwarder's input). */
 struct rk_frame_dns {
 	int family;
-	uint8_t mac[6];	  /* the guest's */
-	uint8_t addr[16]; /* the guest's address (4 or 16 bytes used) */
-	uint16_t port;	  /* the guest's port, host order */
+	uint8_t mac[6];	    /* the guest's */
+	uint8_t addr[16];   /* the guest's address (4 or 16 bytes used) */
+	uint16_t port;	    /* the guest's port, host order */
 	const uint8_t *msg; /* the DNS message, inside the frame */
 	size_t len;
 };

@@ -34,13 +34,13 @@
 #define RK_GV_GW6     "fd00::1"
 #define RK_GV_ALIAS6  "fd00::2"
 
-static int rk_gv_validate(const struct rk_config *cfg, struct rk_strv *warnings,
-			  struct rk_err *err)
+static int rk_gv_validate(const struct rk_config *cfg, struct rk_strv *warnings, struct rk_err *err)
 {
 	if (warnings)
 		rk_strv_add(warnings, "\"gvisor-tap-vsock\" network driver is experimental");
 	if (cfg->mtu != 0 && cfg->mtu < RK_GV_MTU_MIN)
-		return rk_err_set(err, EINVAL, "mtu must be >= %d for --net=gvisor-tap-vsock, got %lld",
+		return rk_err_set(err, EINVAL,
+				  "mtu must be >= %d for --net=gvisor-tap-vsock, got %lld",
 				  RK_GV_MTU_MIN, (long long)cfg->mtu);
 	return rk_net_cidr_check(cfg, err);
 }
@@ -62,7 +62,8 @@ static int rk_gv_make_tap(void *arg)
 /* Child: the tap in the netns; its fd goes to the parent with CHILD_READY. */
 static int rk_gv_child_prepare(const struct rk_net_child_env *env, struct rk_err *err)
 {
-	struct rk_gv_tap t = {.ifname = rk_net_ifname(env->cfg, RK_GV_IFNAME), .fd = -1, .err = err};
+	struct rk_gv_tap t = {
+	    .ifname = rk_net_ifname(env->cfg, RK_GV_IFNAME), .fd = -1, .err = err};
 	int rc = rk_netns_run(env->nsfd, rk_gv_make_tap, &t);
 
 	if (rc < 0 && err->code == 0)
@@ -134,9 +135,9 @@ static int rk_gv_start(struct rk_net *net, const struct rk_net_parent_env *env,
 		return rc;
 	net->priv = s;
 	rk_net_info_from(net, out);
-	rk_debug("built-in network (libslirp %s): %s/%d gateway %s mtu %d%s%s",
-		 rk_stack_version(), out->ip, out->netmask, out->gateway, out->mtu,
-		 cfg->ipv6 ? " ipv6 " : "", cfg->ipv6 ? out->ip6 : "");
+	rk_debug("built-in network (libslirp %s): %s/%d gateway %s mtu %d%s%s", rk_stack_version(),
+		 out->ip, out->netmask, out->gateway, out->mtu, cfg->ipv6 ? " ipv6 " : "",
+		 cfg->ipv6 ? out->ip6 : "");
 	return 0;
 }
 

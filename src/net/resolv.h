@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
-#define RK_RESOLV_MAXNS	   3   /* glibc's MAXNS: later nameserver lines are ignored */
+#define RK_RESOLV_MAXNS	   3	 /* glibc's MAXNS: later nameserver lines are ignored */
 #define RK_RESOLV_TEXT_MAX 65536 /* more of the file than this is not read */
 
 struct rk_resolv {

@@ -65,7 +65,7 @@ struct rk_stack_timer {
 	struct rk_stack_timer *next;
 	SlirpTimerCb cb; /* timer_new kind */
 	void *cb_opaque;
-	SlirpTimerId id; /* timer_new_opaque kind (cb NULL) */
+	SlirpTimerId id;   /* timer_new_opaque kind (cb NULL) */
 	int64_t expire_ms; /* -1: not armed */
 };
 
@@ -124,7 +124,7 @@ struct rk_stack {
 	struct rk_dnsfwd *dns;
 
 	pthread_mutex_t mu;
-	pthread_cond_t cv; /* on CLOCK_MONOTONIC */
+	pthread_cond_t cv;	   /* on CLOCK_MONOTONIC */
 	struct rk_stack_call call; /* under mu */
 	atomic_bool stop;
 

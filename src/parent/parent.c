@@ -403,7 +403,8 @@ static int rk_parent_start(struct rk_parent *p)
 
 int rk_parent_run(const struct rk_config *cfg, const struct rk_choice *choice)
 {
-	struct rk_parent p = {.cfg = cfg, .choice = choice, .sock = -1, .child = -1, .child_fd = -1};
+	struct rk_parent p = {
+	    .cfg = cfg, .choice = choice, .sock = -1, .child = -1, .child_fd = -1};
 	struct rk_err err;
 	sigset_t all;
 	int code;

@@ -8,8 +8,9 @@
  * address fails in bind, a same proto+address pair is "proxy already running"), the listed
  * spec has childIP filled in, texts `failed to expose port: expose request failed with status
  * 500: <error>\n` and `unknown port id: <n>`. tcp6/udp6 are taken as tcp/udp, as upstream's
- * prefix check does. Beyond upstream: an IPv6 parent address listens on IPv6 (upstream's
- * "ip:port" text makes Go refuse it), an empty or "::" one on both families.
+ * prefix check does. An IPv6 parent address is refused as upstream refuses it (Go's "too many
+ * colons"), unless the child address is IPv6 too (--ipv6): libslirp 4.7 does not forward from
+ * one address family to the other. "" and "::" listen on IPv4 (and IPv6 with --ipv6).
  */
 #include "net/net.h"
 #include "net/stack.h"
@@ -29,6 +30,21 @@ struct rk_gvp_port {
 	struct rk_stack_fwd fwd[2];
 	int nfwd;
 };
+
+/* The child's addresses in the driver's default plan (network/gvisortapvsock.c) */
+#define RK_GVP_CHILD6 "fd00::100"
+#define RK_GVP_CHILD4 "10.0.2.100"
+
+/* Upstream builds "ip:port" with %s:%d, which Go refuses for an IPv6 address; the same text
+ * where libslirp cannot forward across families. */
+static int rk_gvp_colons(const struct rk_port_spec *s, struct rk_err *err)
+{
+	return rk_err_set(
+	    err, EINVAL,
+	    "failed to expose port: expose request failed with status 500: listen %s: "
+	    "address %s:%d: too many colons in address\n",
+	    strncmp(s->proto, "udp", 3) ? "tcp" : "udp", s->parent_ip, s->parent_port);
+}
 
 static int rk_gvp_validate(const struct rk_config *cfg, struct rk_err *err)
 {
@@ -67,8 +83,13 @@ static void rk_gvp_local_text(const struct rk_port_spec *s, char *buf, size_t le
 		 s->parent_port);
 }
 
-/* The rules of spec @s: listeners by its parent IP, connections to its child address. */
-static int rk_gvp_rules(const struct rk_port_spec *s, struct rk_gvp_port *p, struct rk_err *err)
+/*
+ * The rules of spec @s: listeners by its parent IP, connections to its child address.
+ * libslirp 4.7 forwards within one address family only: an IPv6 listener needs an IPv6 child
+ * address (--ipv6: fd00::100). "" and "::" listen on IPv4, and on IPv6 too with --ipv6.
+ */
+static int rk_gvp_rules(const struct rk_port_spec *s, bool ipv6, struct rk_gvp_port *p,
+			struct rk_err *err)
 {
 	union {
 		struct in_addr v4;
@@ -76,6 +97,7 @@ static int rk_gvp_rules(const struct rk_port_spec *s, struct rk_gvp_port *p, str
 	} h, g;
 	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
 	struct in_addr any4 = {INADDR_ANY};
+	struct in6_addr child6;
 	bool udp = !strncmp(s->proto, "udp", 3);
 	int gfam;
 
@@ -85,36 +107,50 @@ static int rk_gvp_rules(const struct rk_port_spec *s, struct rk_gvp_port *p, str
 		gfam = AF_INET6;
 	else
 		return rk_err_set(err, EINVAL, "invalid ChildIP: %s", s->child_ip);
+	inet_pton(AF_INET6, RK_GVP_CHILD6, &child6);
 	p->nfwd = 0;
 	if (inet_pton(AF_INET, s->parent_ip, &h.v4) == 1) {
-		rk_gvp_sockaddr(&p->fwd[p->nfwd].host, &p->fwd[p->nfwd].host_len, AF_INET, &h.v4,
+		if (gfam != AF_INET)
+			return rk_gvp_colons(s, err);
+		rk_gvp_sockaddr(&p->fwd[0].host, &p->fwd[0].host_len, AF_INET, &h.v4,
 				s->parent_port);
-		p->nfwd++;
+		rk_gvp_sockaddr(&p->fwd[0].guest, &p->fwd[0].guest_len, gfam, &g, s->child_port);
+		p->nfwd = 1;
 	} else if (inet_pton(AF_INET6, s->parent_ip, &h.v6) == 1 &&
 		   !IN6_IS_ADDR_UNSPECIFIED(&h.v6)) {
+		if (gfam != AF_INET6)
+			return rk_gvp_colons(s, err);
 		rk_gvp_sockaddr(&p->fwd[0].host, &p->fwd[0].host_len, AF_INET6, &h.v6,
 				s->parent_port);
+		rk_gvp_sockaddr(&p->fwd[0].guest, &p->fwd[0].guest_len, gfam, &g, s->child_port);
 		p->nfwd = 1;
-	} else { /* "" or "::": both families, as Go's listener on ":port" */
-		rk_gvp_sockaddr(&p->fwd[0].host, &p->fwd[0].host_len, AF_INET, &any4,
-				s->parent_port);
-		rk_gvp_sockaddr(&p->fwd[1].host, &p->fwd[1].host_len, AF_INET6, &any6,
-				s->parent_port);
-		p->fwd[1].v6only = true;
-		p->nfwd = 2;
+	} else { /* "" or "::": as Go's listener on ":port", within libslirp's limits */
+		if (gfam == AF_INET) {
+			rk_gvp_sockaddr(&p->fwd[p->nfwd].host, &p->fwd[p->nfwd].host_len, AF_INET,
+					&any4, s->parent_port);
+			rk_gvp_sockaddr(&p->fwd[p->nfwd].guest, &p->fwd[p->nfwd].guest_len, AF_INET,
+					&g, s->child_port);
+			p->nfwd++;
+		}
+		if (ipv6 && (gfam == AF_INET6 || !strcmp(s->child_ip, RK_GVP_CHILD4))) {
+			rk_gvp_sockaddr(&p->fwd[p->nfwd].host, &p->fwd[p->nfwd].host_len, AF_INET6,
+					&any6, s->parent_port);
+			rk_gvp_sockaddr(&p->fwd[p->nfwd].guest, &p->fwd[p->nfwd].guest_len,
+					AF_INET6, gfam == AF_INET6 ? (const void *)&g : &child6,
+					s->child_port);
+			p->fwd[p->nfwd].v6only = true;
+			p->nfwd++;
+		}
 	}
-	for (int i = 0; i < p->nfwd; i++) {
+	for (int i = 0; i < p->nfwd; i++)
 		p->fwd[i].udp = udp;
-		rk_gvp_sockaddr(&p->fwd[i].guest, &p->fwd[i].guest_len, gfam, &g, s->child_port);
-	}
 	return 0;
 }
 
 static int rk_gvp_fail(struct rk_err *err, const char *what)
 {
-	return rk_err_set(err, EIO,
-			  "failed to expose port: expose request failed with status 500: %s\n",
-			  what);
+	return rk_err_set(
+	    err, EIO, "failed to expose port: expose request failed with status 500: %s\n", what);
 }
 
 /* upstream's forwarder refuses a second proxy on the same protocol and local address */
@@ -148,7 +184,7 @@ static int rk_gvp_add(struct rk_ports *pt, struct rk_port_entry *e, struct rk_er
 		return rk_gvp_fail(err, "proxy already running");
 	if (!(p = calloc(1, sizeof(*p))))
 		return rk_err_set(err, ENOMEM, "out of memory");
-	if ((rc = rk_gvp_rules(&e->spec, p, err)) < 0) {
+	if ((rc = rk_gvp_rules(&e->spec, env->cfg->ipv6, p, err)) < 0) {
 		free(p);
 		return rc;
 	}
@@ -160,8 +196,7 @@ static int rk_gvp_add(struct rk_ports *pt, struct rk_port_entry *e, struct rk_er
 		free(p);
 		rk_gvp_local_text(&e->spec, local, sizeof(local));
 		snprintf(what, sizeof(what), "listen %s %s: bind: %s",
-			 strncmp(e->spec.proto, "udp", 3) ? "tcp" : "udp", local,
-			 go_strerror(-rc));
+			 strncmp(e->spec.proto, "udp", 3) ? "tcp" : "udp", local, go_strerror(-rc));
 		return rk_gvp_fail(err, what);
 	}
 	e->priv = p;
