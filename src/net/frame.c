@@ -8,6 +8,7 @@
  */
 #include "net/frame.h"
 
+#include <errno.h>
 #include <string.h>
 
 const uint8_t rk_frame_gw_mac[6] = {0x5a, 0x94, 0xef, 0xe4, 0x0c, 0xdd};
@@ -54,6 +55,48 @@ uint32_t rk_csum_add(uint32_t sum, const void *p, size_t len)
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	return sum;
+}
+
+uint32_t rk_csum_buf(const void *p, size_t len)
+{
+	const uint8_t *b = p;
+	uint64_t acc = 0;
+	uint32_t w, sum;
+
+	/* native-order 32-bit words: the one's complement sum is byte-order independent
+	 * (RFC 1071), so fold, then swap to big-endian order at the end */
+	for (; len >= 16; len -= 16, b += 16) {
+		uint32_t v[4];
+		memcpy(v, b, 16);
+		acc += (uint64_t)v[0] + v[1] + v[2] + v[3];
+	}
+	for (; len >= 4; len -= 4, b += 4) {
+		memcpy(&w, b, 4);
+		acc += w;
+	}
+	while (acc >> 32)
+		acc = (acc & 0xffffffffu) + (acc >> 32);
+	sum = (uint32_t)((acc & 0xffff) + (acc >> 16));
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	sum = (uint32_t)(((sum & 0xff) << 8) | (sum >> 8));
+#endif
+	return rk_csum_add(sum, b, len);
+}
+
+int rk_frame_vnet_complete(const struct rk_vnet_hdr *h, uint8_t *f, size_t len)
+{
+	size_t start = h->csum_start, at = (size_t)h->csum_start + h->csum_offset;
+
+	if (!(h->flags & RK_VNET_NEEDS_CSUM))
+		return 0;
+	if (start >= len || at + 2 > len)
+		return -EINVAL;
+	wr16(f + at, rk_csum_fold(rk_csum_buf(f + start, len - start)));
+	if (h->csum_offset == 6 && rd16(f + at) == 0) /* UDP: 0 means "no checksum" */
+		wr16(f + at, 0xffff);
+	return 0;
 }
 
 uint16_t rk_csum_fold(uint32_t sum)

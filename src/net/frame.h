@@ -104,10 +104,31 @@ bool rk_frame_dns_query(const struct rk_frame_plan *p, const uint8_t *f, size_t 
 size_t rk_frame_dns_reply(const struct rk_frame_plan *p, const struct rk_frame_dns *q,
 			  const uint8_t *msg, size_t len, int mtu, uint8_t *out, size_t size);
 
+/* The header IFF_VNET_HDR puts before each frame (struct virtio_net_hdr, host byte order). */
+struct rk_vnet_hdr {
+	uint8_t flags; /* RK_VNET_NEEDS_CSUM */
+	uint8_t gso_type;
+	uint16_t hdr_len, gso_size, csum_start, csum_offset;
+};
+#define RK_VNET_HDR_LEN	   10
+#define RK_VNET_NEEDS_CSUM 1
+
+/**
+ * rk_frame_vnet_complete - make frame @f (@len bytes, read from a tap with offloads) whole for
+ * a stack that checks every checksum: fill in the checksum the sender left to us (flags
+ * NEEDS_CSUM: the Internet checksum of [csum_start, len) stored at csum_start + csum_offset).
+ * A TCP super-frame (gso_type set) stays one packet: its IP header already covers it all.
+ * Return: 0, or -EINVAL when the header's offsets do not fit the frame (drop it).
+ */
+int rk_frame_vnet_complete(const struct rk_vnet_hdr *h, uint8_t *f, size_t len);
+
 /** rk_csum_fold - the Internet checksum of @sum (a 32-bit accumulation of 16-bit words). */
 uint16_t rk_csum_fold(uint32_t sum);
 
 /** rk_csum_add - add @len bytes at @p (as big-endian 16-bit words) to @sum. */
 uint32_t rk_csum_add(uint32_t sum, const void *p, size_t len);
+
+/** rk_csum_buf - rk_csum_add(0, @p, @len), fast for long buffers (64-bit accumulation). */
+uint32_t rk_csum_buf(const void *p, size_t len);
 
 #endif

@@ -55,7 +55,7 @@ static int rk_gv_make_tap(void *arg)
 {
 	struct rk_gv_tap *t = arg;
 
-	t->fd = rk_tap_open(t->ifname, false, t->err);
+	t->fd = rk_tap_open(t->ifname, false, true, t->err);
 	return t->fd < 0 ? t->fd : 0;
 }
 

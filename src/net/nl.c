@@ -455,7 +455,7 @@ int rk_nl_route_add_default(struct rk_nl *nl, const char *ifname, const char *ga
 	return 0;
 }
 
-int rk_tap_open(const char *ifname, bool persist, struct rk_err *err)
+int rk_tap_open(const char *ifname, bool persist, bool offload, struct rk_err *err)
 {
 	rk_autoclose int fd = -1;
 	struct ifreq ifr;
@@ -470,12 +470,16 @@ int rk_tap_open(const char *ifname, bool persist, struct rk_err *err)
 	memset(&ifr, 0, sizeof(ifr));
 	memcpy(ifr.ifr_name, ifname, strlen(ifname) + 1);
 	/* IFF_TUN_EXCL: fail instead of attaching to an existing device, as `ip tuntap add` */
-	ifr.ifr_flags = (short)(IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL); /* a 16-bit flag word */
+	ifr.ifr_flags = (short)(IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL | /* a 16-bit flag word */
+				(offload ? IFF_VNET_HDR : 0));
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		r = errno;
 		/* the kernel says EBUSY for "exists" under IFF_TUN_EXCL */
 		return rk_err_errno(err, r == EBUSY ? EEXIST : r, "creating tap %s", ifname);
 	}
+	if (offload &&
+	    ioctl(fd, TUNSETOFFLOAD, (unsigned long)(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6)) < 0)
+		return rk_err_errno(err, errno, "creating tap %s: TUNSETOFFLOAD", ifname);
 	if (persist && ioctl(fd, TUNSETPERSIST, 1L) < 0)
 		return rk_err_errno(err, errno, "creating tap %s: making it persistent", ifname);
 	return rk_steal_fd(&fd);
@@ -483,7 +487,7 @@ int rk_tap_open(const char *ifname, bool persist, struct rk_err *err)
 
 int rk_tap_create(const char *ifname, struct rk_err *err)
 {
-	int fd = rk_tap_open(ifname, true, err);
+	int fd = rk_tap_open(ifname, true, false, err);
 
 	if (fd < 0)
 		return fd;

@@ -96,9 +96,12 @@ int rk_tap_create(const char *ifname, struct rk_err *err);
 
 /**
  * rk_tap_open - create tap device @ifname as rk_tap_create does and return its fd (O_CLOEXEC,
- * blocking). Without @persist the device lives as long as the fd (in any process).
+ * blocking). Without @persist the device lives as long as the fd (in any process). With
+ * @offload every frame read or written on the fd starts with a struct virtio_net_hdr
+ * (IFF_VNET_HDR), and the device may pass frames with their checksum left to the reader and
+ * TCP super-frames of up to 64 KiB (TUN_F_CSUM, TUN_F_TSO4, TUN_F_TSO6).
  * Return: the fd, or -errno as rk_tap_create.
  */
-int rk_tap_open(const char *ifname, bool persist, struct rk_err *err);
+int rk_tap_open(const char *ifname, bool persist, bool offload, struct rk_err *err);
 
 #endif

@@ -12,19 +12,27 @@
  * libslirp asks for (slirp_pollfds_fill), with the timeout libslirp asks for (2 ms while it has
  * a delayed ACK pending) and its timers. Each turn:
  *
- *   1. frames from the tap (up to RK_STACK_BATCH, non-blocking reads): rewritten for the
- *      address plan (frame.c) and fed to slirp_input(); before the first TCP segment with data
- *      of a connection in the turn, the host sockets of that destination get TCP_CORK;
+ *   1. frames from the tap (up to RK_STACK_BATCH, non-blocking reads): the tap has offloads
+ *      (IFF_VNET_HDR, TSO, checksum), so the guest hands over TCP super-frames of up to 64 KiB
+ *      whatever its MTU, with the checksum left to us: it is filled in (libslirp checks every
+ *      checksum) and the super-frame goes to libslirp as one segment, one host send() instead
+ *      of one per MTU-sized segment. UDP to the gateway's port 53 goes to the DNS forwarder
+ *      (dnsfwd.c); the rest is rewritten for the address plan (frame.c) and fed to
+ *      slirp_input(). When a second TCP segment with data for the same destination comes in
+ *      one turn, the host sockets of that destination get TCP_CORK;
  *   2. slirp_pollfds_poll(): libslirp reads and writes its host sockets;
- *   3. timers; calls from the main thread (port forwarding rules);
+ *   3. timers, the DNS forwarder's sockets, calls from the main thread (forwarding rules);
  *   4. the corked sockets are uncorked: what libslirp wrote during the turn leaves in large
  *      segments instead of one loopback send per guest segment (libslirp sets TCP_NODELAY);
- *   5. frames from libslirp, queued during the turn, are written to the tap; a pure ACK that a
- *      newer ACK of the same connection in the same turn supersedes is left out (never a
- *      duplicate ACK: those signal loss). One tap write per ACK was the other big cost.
+ *   5. frames from libslirp, queued during the turn, are written to the tap (each after a
+ *      zeroed virtio-net header: complete frames); a pure ACK that a newer ACK of the same
+ *      connection in the same turn supersedes is left out (never a duplicate ACK: those signal
+ *      loss). One tap write per ACK was the other big cost.
  *
  * Host sockets get larger buffers when libslirp registers them (RK_STACK_SOCKBUF): libslirp
  * 4.7 has no window scaling, and small default buffers against its 64 KiB window stall it.
+ * That window is what bounds one connection: one 64 KiB flight per round trip between the
+ * guest's TCP and this thread (docs/stack.md, docs/benchmarks.md).
  *
  * Faults: a tap read or write error, a frame libslirp complains about (guest_error, glib
  * warnings) is counted and logged once per kind; after repeated tap read errors (the netns is
@@ -307,12 +315,17 @@ static void rk_stack_flush(struct rk_stack *s)
 	s->outlen = 0;
 }
 
-/* Room for a frame of @len bytes at the end of the queue (flushing it first if need be). */
+/*
+ * Room for a frame of @len bytes at the end of the queue (flushing it first if need be),
+ * after the zeroed virtio-net header each write to the tap starts with (no offload: libslirp's
+ * frames are complete).
+ */
 static uint8_t *rk_stack_room(struct rk_stack *s, size_t len)
 {
-	if (s->nout == RK_STACK_OUTQ || s->outlen + len > RK_STACK_OUTBUF)
+	if (s->nout == RK_STACK_OUTQ || s->outlen + RK_VNET_HDR_LEN + len > RK_STACK_OUTBUF)
 		rk_stack_flush(s);
-	return s->outbuf + s->outlen;
+	memset(s->outbuf + s->outlen, 0, RK_VNET_HDR_LEN);
+	return s->outbuf + s->outlen + RK_VNET_HDR_LEN;
 }
 
 /* Queue the frame written at rk_stack_room(); coalesce the ACKs it supersedes. */
@@ -322,7 +335,7 @@ static void rk_stack_queue(struct rk_stack *s, size_t len)
 	size_t look;
 
 	o->off = (uint32_t)s->outlen;
-	o->len = (uint32_t)len;
+	o->len = (uint32_t)(RK_VNET_HDR_LEN + len);
 	o->dead = false;
 	if (o->fi.tcp && o->fi.has_ack) {
 		look = s->nout < RK_STACK_ACK_LOOK ? s->nout : RK_STACK_ACK_LOOK;
@@ -332,7 +345,7 @@ static void rk_stack_queue(struct rk_stack *s, size_t len)
 				s->acks_coalesced++;
 			}
 	}
-	s->outlen += len;
+	s->outlen += RK_VNET_HDR_LEN + len;
 	s->nout++;
 }
 
@@ -361,13 +374,15 @@ static void rk_stack_dns_answer(void *opaque, const struct rk_frame_dns *q, cons
 	size_t max = RK_FRAME_ETH_HLEN + 40 + 8 + len, n;
 	uint8_t *f = rk_stack_room(s, max), tc[12];
 
-	n = rk_frame_dns_reply(&s->plan, q, msg, len, s->mtu, f, RK_STACK_OUTBUF - s->outlen);
+	n = rk_frame_dns_reply(&s->plan, q, msg, len, s->mtu, f,
+			       RK_STACK_OUTBUF - s->outlen - RK_VNET_HDR_LEN);
 	if (n == 0) {
 		/* the header alone with TC set: the guest's resolver asks again over TCP */
 		memcpy(tc, msg, 12);
 		tc[2] |= 0x02;
 		memset(tc + 4, 0, 8);
-		n = rk_frame_dns_reply(&s->plan, q, tc, 12, s->mtu, f, RK_STACK_OUTBUF - s->outlen);
+		n = rk_frame_dns_reply(&s->plan, q, tc, 12, s->mtu, f,
+				       RK_STACK_OUTBUF - s->outlen - RK_VNET_HDR_LEN);
 	}
 	if (n == 0)
 		return;
@@ -392,50 +407,87 @@ static void rk_stack_tap_failed(struct rk_stack *s, int e)
 	}
 }
 
+/*
+ * The cork decision for a guest TCP segment with data: the first of a destination in a turn
+ * goes out as it is (a turn often holds a single super-frame: corking it would only cost two
+ * system calls); a second one corks the destination's sockets, so the rest of the turn's
+ * segments join in the kernel. @seen: destinations of this turn (and whether corked).
+ */
+struct rk_stack_seen {
+	struct rk_frame_info fi;
+	bool corked;
+};
+
+static void rk_stack_cork_decide(struct rk_stack *s, const struct rk_frame_info *fi,
+				 struct rk_stack_seen *seen, size_t *nseen, size_t max)
+{
+	for (size_t j = 0; j < *nseen; j++) {
+		struct rk_stack_seen *x = &seen[j];
+		if (x->fi.family != fi->family || x->fi.dport != fi->dport ||
+		    memcmp(x->fi.dst, fi->dst, 16))
+			continue;
+		if (!x->corked) {
+			rk_stack_cork_for(s, fi);
+			x->corked = true;
+		}
+		return;
+	}
+	if (*nseen < max)
+		seen[(*nseen)++] = (struct rk_stack_seen){.fi = *fi};
+}
+
+/* Read one frame from the tap into s->inbuf. Return: its length (after the virtio-net
+ * header, checksum completed), 0 to skip it, or -1 when there is nothing more this turn. */
+static ssize_t rk_stack_tap_read(struct rk_stack *s)
+{
+	struct rk_vnet_hdr vh;
+	ssize_t n;
+
+	do
+		n = read(s->tap, s->inbuf, RK_VNET_HDR_LEN + RK_STACK_FRAME_MAX);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 || n <= RK_VNET_HDR_LEN) {
+		if (n >= 0 || errno != EAGAIN)
+			rk_stack_tap_failed(s, n < 0 ? errno : EIO);
+		return -1;
+	}
+	s->tap_errors_in_row = 0;
+	memcpy(&vh, s->inbuf, sizeof(vh));
+	n -= RK_VNET_HDR_LEN;
+	if (rk_frame_vnet_complete(&vh, s->inbuf + RK_VNET_HDR_LEN, (size_t)n) < 0) {
+		s->dropped_in++;
+		return 0;
+	}
+	return n;
+}
+
 static void rk_stack_tap_input(struct rk_stack *s)
 {
-	/* destinations corked in this turn, so that a bulk stream costs one scan per turn */
-	struct rk_frame_info done[4];
-	size_t ndone = 0;
+	struct rk_stack_seen seen[4];
+	size_t nseen = 0;
+	uint8_t *f = s->inbuf + RK_VNET_HDR_LEN;
 
 	for (int i = 0; i < RK_STACK_BATCH; i++) {
 		struct rk_frame_info fi;
 		struct rk_frame_dns dq;
-		ssize_t n = read(s->tap, s->inbuf, RK_STACK_FRAME_MAX);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN)
-				rk_stack_tap_failed(s, errno);
+		ssize_t n = rk_stack_tap_read(s);
+		if (n < 0)
 			return;
-		}
-		if (n == 0) {
-			rk_stack_tap_failed(s, EIO);
-			return;
-		}
-		s->tap_errors_in_row = 0;
-		if (s->dns && rk_frame_dns_query(&s->plan, s->inbuf, (size_t)n, &dq)) {
+		if (n == 0)
+			continue;
+		if (s->dns && rk_frame_dns_query(&s->plan, f, (size_t)n, &dq)) {
 			s->frames_in++;
 			rk_dnsfwd_query(s->dns, &dq, rk_stack_now_ns() / 1000000);
 			continue;
 		}
-		if (rk_frame_from_guest(&s->plan, s->inbuf, (size_t)n, &fi) == RK_FRAME_DROP) {
+		if (rk_frame_from_guest(&s->plan, f, (size_t)n, &fi) == RK_FRAME_DROP) {
 			s->dropped_in++;
 			continue;
 		}
-		if (fi.tcp && fi.paylen) {
-			bool seen = false;
-			for (size_t j = 0; j < ndone && !seen; j++)
-				seen = done[j].family == fi.family && done[j].dport == fi.dport &&
-				       !memcmp(done[j].dst, fi.dst, 16);
-			if (!seen) {
-				rk_stack_cork_for(s, &fi);
-				if (ndone < 4)
-					done[ndone++] = fi;
-			}
-		}
+		if (fi.tcp && fi.paylen)
+			rk_stack_cork_decide(s, &fi, seen, &nseen, 4);
 		s->frames_in++;
-		slirp_input(s->slirp, s->inbuf, (int)n);
+		slirp_input(s->slirp, f, (int)n);
 	}
 }
 
@@ -774,7 +826,7 @@ static int rk_stack_alloc(struct rk_stack *s, const struct rk_stack_config *c, s
 {
 	s->cappfd = 64;
 	s->pfd = calloc(s->cappfd, sizeof(*s->pfd));
-	s->inbuf = malloc(RK_STACK_FRAME_MAX);
+	s->inbuf = malloc(RK_VNET_HDR_LEN + RK_STACK_FRAME_MAX);
 	s->outbuf = malloc(RK_STACK_OUTBUF);
 	if (!s->pfd || !s->inbuf || !s->outbuf)
 		return rk_err_set(err, ENOMEM, "out of memory");
