@@ -235,7 +235,7 @@ static void pkt_set_addr(struct pkt *k, uint8_t *a, const void *to)
 	memcpy(a, to, n);
 	if (k->family == AF_INET)
 		csum_replace(k->ip + 10, old, a, n);
-	if (off) {
+	if (off && k->l4) {
 		csum_replace(k->l4 + off, old, a, n);
 		if (k->proto == PROTO_UDP && rd16(k->l4 + 6) == 0)
 			wr16(k->l4 + 6, 0xffff); /* 0 means "no checksum" in UDP */
@@ -507,7 +507,8 @@ size_t rk_frame_dns_reply(const struct rk_frame_plan *p, const struct rk_frame_d
 	uint8_t *ip = out + RK_FRAME_ETH_HLEN, *udp = ip + iplen, ph[4] = {0};
 	uint32_t sum = 0;
 
-	if (total > size || iplen + 8 + len > (size_t)mtu || 8 + len > 0xffff)
+	if (mtu <= 0 || total > size || iplen + 8 + len > (size_t)mtu ||
+	    (q->family == AF_INET ? iplen : 0) + 8 + len > 0xffff)
 		return 0;
 	memcpy(out, q->mac, 6);
 	memcpy(out + 6, rk_frame_gw_mac, 6);

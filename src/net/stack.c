@@ -221,7 +221,7 @@ static void rk_stack_on_unregister(int fd, void *opaque)
 
 static bool rk_stack_peer(int fd, struct rk_stack_sock *k)
 {
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = {0};
 	socklen_t len = sizeof(ss);
 
 	if (getpeername(fd, (struct sockaddr *)&ss, &len) < 0)
@@ -499,7 +499,7 @@ static int rk_stack_add_poll(int fd, int events, void *opaque)
 	short ev = 0;
 
 	if (s->npfd == s->cappfd) {
-		size_t n = s->cappfd * 2;
+		size_t n = s->cappfd ? s->cappfd * 2 : 64;
 		struct pollfd *t = realloc(s->pfd, n * sizeof(*t));
 		if (!t)
 			return -1; /* libslirp then skips this socket for the turn */

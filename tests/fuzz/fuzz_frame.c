@@ -5,7 +5,11 @@
  * rest is the frame, in a heap buffer of exactly its size so that any access past it is caught.
  * The frame is rewritten twice and the two descriptions go through rk_frame_ack_supersedes.
  * Checked besides: a valid IPv4 header checksum stays valid, the rewrite toward the guest is
- * idempotent, and no frame supersedes itself.
+ * idempotent, and no frame supersedes itself. Before the rewrite, the frame (either direction)
+ * goes through rk_frame_dns_query; a query found is answered with its own message by
+ * rk_frame_dns_reply into a heap buffer of exactly the reply's size, whose length, IPv4 header
+ * checksum and UDP checksum are checked, as are the refusals of a buffer one byte short and of an
+ * MTU one byte short.
  */
 #include <arpa/inet.h>
 #include <stdbool.h>
@@ -35,6 +39,56 @@ static bool ip4_hdr_ok(const uint8_t *f, size_t len)
 	while (sum > 0xffff)
 		sum = (sum & 0xffff) + (sum >> 16);
 	return sum == 0xffff;
+}
+
+/* Whether the UDP checksum of reply @f (@len bytes, IPv4 or IPv6) verifies (own computation). */
+static bool udp_csum_ok(const uint8_t *f, size_t len)
+{
+	const uint8_t *ip = f + RK_FRAME_ETH_HLEN;
+	bool v4 = f[12] == 0x08;
+	size_t iplen = v4 ? 20 : 40, ulen = len - RK_FRAME_ETH_HLEN - iplen;
+	const uint8_t *u = ip + iplen;
+	uint32_t sum = 17 + (uint32_t)ulen;
+
+	if (u[6] == 0 && u[7] == 0)
+		return false; /* the reply always carries a checksum */
+	for (size_t i = 0; i < (v4 ? 8u : 32u); i += 2)
+		sum += (uint32_t)(ip[(v4 ? 12 : 8) + i] << 8 | ip[(v4 ? 12 : 8) + i + 1]);
+	for (size_t i = 0; i < ulen; i++)
+		sum += i % 2 ? u[i] : (uint32_t)u[i] << 8;
+	while (sum > 0xffff)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
+}
+
+/* If @f (@len bytes, from the guest) is a DNS query, answer it with its own message. */
+static void dns(const struct rk_frame_plan *p, const uint8_t *f, size_t len)
+{
+	struct rk_frame_dns q;
+	size_t iplen, need;
+	uint8_t *out;
+	int mtu;
+
+	if (!rk_frame_dns_query(p, f, len, &q))
+		return;
+	if ((q.family != AF_INET && q.family != AF_INET6) || (q.family == AF_INET6 && !p->ipv6) ||
+	    q.msg < f || q.len > len || (size_t)(q.msg - f) > len - q.len)
+		__builtin_trap();
+	iplen = q.family == AF_INET ? 20 : 40;
+	need = RK_FRAME_ETH_HLEN + iplen + 8 + q.len;
+	mtu = (int)(iplen + 8 + q.len);
+	out = malloc(need);
+	if (!out)
+		return;
+	if (rk_frame_dns_reply(p, &q, q.msg, q.len, mtu - 1, out, need) != 0 ||
+	    rk_frame_dns_reply(p, &q, q.msg, q.len, mtu, out, need - 1) != 0)
+		__builtin_trap();
+	if (rk_frame_dns_reply(p, &q, q.msg, q.len, mtu, out, need) != need)
+		__builtin_trap();
+	if ((q.family == AF_INET && !ip4_hdr_ok(out, need)) || !udp_csum_ok(out, need) ||
+	    memcmp(out, q.mac, 6) || memcmp(out + need - q.len, q.msg, q.len))
+		__builtin_trap();
+	free(out);
 }
 
 static enum rk_frame_verdict run(bool to_guest, const struct rk_frame_plan *p, uint8_t *f,
@@ -68,6 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	memcpy(f, data + 1, size);
+	dns(&p, f, size);
 	hdr_ok = ip4_hdr_ok(f, size);
 
 	run(to_guest, &p, f, size, &a);

@@ -967,6 +967,515 @@ static void test_truncated_to_guest(void **state)
 	run_all_truncations(true);
 }
 
+/* ---- the DNS forwarder's frames: rk_frame_dns_query and rk_frame_dns_reply ---- */
+
+/* A query for example.com A (29 bytes: odd, so the checksums' padding is exercised). */
+// clang-format off
+static const uint8_t dns_q[] = {
+	0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
+	7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0, 0, 1, 0, 1,
+};
+
+/* An answer to it (45 bytes). */
+static const uint8_t dns_a[] = {
+	0x12, 0x34, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0,
+	7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0, 0, 1, 0, 1,
+	0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0x0e, 0x10, 0, 4, 93, 184, 216, 34,
+};
+// clang-format on
+
+/* A UDP datagram from @src (port 41000) to @dst port @dport carrying dns_q. */
+static struct frame dns_frame(const char *src, const char *dst, uint16_t dport)
+{
+	struct frame fr = udp(src, dst, dport, sizeof(dns_q));
+
+	memcpy(l4(&fr) + 8, dns_q, sizeof(dns_q));
+	set_l4_csum(&fr);
+	return fr;
+}
+
+/* rk_frame_dns_query() on @fr, which must stay as it is, and on a copy in an exact-size heap
+ * buffer (ASan sees any read past the frame), which must give the same answer. */
+static bool dns_query(const struct rk_frame_plan *p, struct frame *fr, struct rk_frame_dns *q)
+{
+	uint8_t *exact = malloc(fr->len ? fr->len : 1);
+	struct frame before = *fr;
+	struct rk_frame_dns q2;
+	bool ok, ok2;
+
+	assert_non_null(exact);
+	memcpy(exact, fr->b, fr->len);
+	memset(q, 0xa5, sizeof(*q));
+	ok = rk_frame_dns_query(p, fr->b, fr->len, q);
+	ok2 = rk_frame_dns_query(p, exact, fr->len, &q2);
+	assert_int_equal(ok, ok2);
+	assert_memory_equal(fr->b, before.b, fr->len);
+	if (ok) {
+		assert_int_equal(q2.family, q->family);
+		assert_int_equal(q2.len, q->len);
+		assert_int_equal(q2.msg - exact, q->msg - fr->b);
+		assert_true(q->msg >= fr->b && q->msg + q->len <= fr->b + fr->len);
+	}
+	free(exact);
+	return ok;
+}
+
+static void assert_query_of(const struct rk_frame_dns *q, struct frame *fr, const char *guest)
+{
+	size_t n = strchr(guest, ':') ? 16 : 4;
+
+	assert_int_equal(q->family, n == 4 ? AF_INET : AF_INET6);
+	assert_memory_equal(q->mac, guest_mac, 6);
+	assert_true(addr_is(q->addr, guest));
+	for (size_t i = n; i < sizeof(q->addr); i++)
+		assert_int_equal(q->addr[i], 0);
+	assert_int_equal(q->port, 41000);
+	assert_ptr_equal(q->msg, l4(fr) + 8);
+}
+
+static void test_dns_query4_recognised(void **state)
+{
+	struct frame fr = dns_frame(GUEST4, GW4, 53);
+	struct rk_frame_dns q;
+
+	for (int pv = 0; pv < 4; pv++) {
+		struct rk_frame_plan p = plan(pv & 1, pv & 2);
+
+		assert_true(dns_query(&p, &fr, &q));
+		assert_query_of(&q, &fr, GUEST4);
+		assert_int_equal(q.len, sizeof(dns_q));
+		assert_memory_equal(q.msg, dns_q, sizeof(dns_q));
+	}
+}
+
+static void test_dns_query6_recognised(void **state)
+{
+	struct rk_frame_plan p = plan(true, false);
+	struct frame fr = dns_frame(GUEST6, GW6, 53);
+	struct rk_frame_dns q;
+
+	assert_true(dns_query(&p, &fr, &q));
+	assert_query_of(&q, &fr, GUEST6);
+	assert_int_equal(q.len, sizeof(dns_q));
+	assert_memory_equal(q.msg, dns_q, sizeof(dns_q));
+
+	/* from a link-local address too */
+	fr = dns_frame("fe80::5", GW6, 53);
+	assert_true(dns_query(&p, &fr, &q));
+	assert_query_of(&q, &fr, "fe80::5");
+}
+
+/* What the lengths may be: Ethernet padding, a UDP length short of the IP payload, an empty
+ * message, IPv4 options, DF. */
+static void test_dns_query_lengths_and_headers(void **state)
+{
+	struct rk_frame_plan p = plan(true, false);
+	struct frame fr = dns_frame(GUEST4, GW4, 53), f6 = dns_frame(GUEST6, GW6, 53);
+	struct rk_frame_dns q;
+	uint8_t *ip;
+
+	/* Ethernet padding after the IP packet is not part of the message */
+	fr.len += 18;
+	f6.len += 18;
+	assert_true(dns_query(&p, &fr, &q));
+	assert_int_equal(q.len, sizeof(dns_q));
+	assert_true(dns_query(&p, &f6, &q));
+	assert_int_equal(q.len, sizeof(dns_q));
+
+	/* the UDP length rules when it is shorter than the IP payload */
+	fr = dns_frame(GUEST4, GW4, 53);
+	put16(l4(&fr) + 4, 8 + 12);
+	assert_true(dns_query(&p, &fr, &q));
+	assert_int_equal(q.len, 12);
+	f6 = dns_frame(GUEST6, GW6, 53);
+	put16(l4(&f6) + 4, 8 + 12);
+	assert_true(dns_query(&p, &f6, &q));
+	assert_int_equal(q.len, 12);
+
+	/* an empty message is still a datagram to port 53 (the forwarder judges the message) */
+	fr = udp(GUEST4, GW4, 53, 0);
+	assert_true(dns_query(&p, &fr, &q));
+	assert_int_equal(q.len, 0);
+	assert_ptr_equal(q.msg, l4(&fr) + 8);
+
+	/* DF set */
+	fr = dns_frame(GUEST4, GW4, 53);
+	put16(ip_hdr(&fr) + 6, 0x4000);
+	set_ip4_csum(ip_hdr(&fr));
+	assert_true(dns_query(&p, &fr, &q));
+
+	/* IPv4 options (IHL 6): the message starts after them */
+	fr = dns_frame(GUEST4, GW4, 53);
+	ip = ip_hdr(&fr);
+	memmove(ip + 24, ip + 20, 8 + sizeof(dns_q));
+	memset(ip + 20, 1, 4); /* NOPs */
+	ip[0] = 0x46;
+	put16(ip + 2, 24 + 8 + sizeof(dns_q));
+	fr.len += 4;
+	set_ip4_csum(ip);
+	set_l4_csum(&fr);
+	assert_true(dns_query(&p, &fr, &q));
+	assert_query_of(&q, &fr, GUEST4);
+	assert_ptr_equal(q.msg, ip + 24 + 8);
+	assert_int_equal(q.len, sizeof(dns_q));
+	assert_memory_equal(q.msg, dns_q, sizeof(dns_q));
+}
+
+static void test_dns_query_not_recognised(void **state)
+{
+	struct rk_frame_plan p = plan(true, false), p4 = plan(false, false);
+	struct frame fr;
+	struct rk_frame_dns q;
+
+	/* other ports */
+	fr = dns_frame(GUEST4, GW4, 5353);
+	assert_false(dns_query(&p, &fr, &q));
+	fr = dns_frame(GUEST4, GW4, 0x3500); /* 53 in the wrong byte order */
+	assert_false(dns_query(&p, &fr, &q));
+	fr = dns_frame(GUEST6, GW6, 54);
+	assert_false(dns_query(&p, &fr, &q));
+	fr = dns_frame(GUEST4, GW4, 41000); /* from port 53 to another is no query */
+	put16(l4(&fr), 53);
+	set_l4_csum(&fr);
+	assert_false(dns_query(&p, &fr, &q));
+
+	/* other destinations */
+	fr = dns_frame(GUEST4, REMOTE4, 53);
+	assert_false(dns_query(&p, &fr, &q));
+	fr = dns_frame(GUEST4, ALIAS4, 53);
+	assert_false(dns_query(&p, &fr, &q));
+	fr = dns_frame(GUEST4, "255.255.255.255", 53);
+	assert_false(dns_query(&p, &fr, &q));
+	fr = dns_frame(GW4, GUEST4, 53);
+	assert_false(dns_query(&p, &fr, &q));
+	fr = dns_frame(GUEST6, ALIAS6, 53);
+	assert_false(dns_query(&p, &fr, &q));
+	fr = dns_frame(GUEST6, "fd00::3", 53);
+	assert_false(dns_query(&p, &fr, &q));
+	fr = dns_frame(GUEST6, "::ffff:10.0.2.1", 53); /* the IPv4 gateway, mapped */
+	assert_false(dns_query(&p, &fr, &q));
+
+	/* IPv6 without --ipv6 */
+	fr = dns_frame(GUEST6, GW6, 53);
+	assert_false(dns_query(&p4, &fr, &q));
+	assert_false(dns_query(&(struct rk_frame_plan){.ipv6 = false}, &fr, &q));
+
+	/* TCP to port 53 */
+	fr = tcp(GUEST4, GW4, 41000, 53, T_SYN, 0, 0);
+	assert_false(dns_query(&p, &fr, &q));
+	fr = tcp(GUEST4, GW4, 41000, 53, T_ACK | T_PSH, 1, 31);
+	assert_false(dns_query(&p, &fr, &q));
+	fr = tcp(GUEST6, GW6, 41000, 53, T_ACK | T_PSH, 1, 31);
+	assert_false(dns_query(&p, &fr, &q));
+
+	/* other protocols to the gateway: ICMP, ARP */
+	fr = icmp4_echo(GUEST4, GW4);
+	assert_false(dns_query(&p, &fr, &q));
+	fr = arp(1, guest_mac, GUEST4, GW4);
+	assert_false(dns_query(&p, &fr, &q));
+}
+
+static void test_dns_query_fragments_not_recognised(void **state)
+{
+	struct rk_frame_plan p = plan(true, false);
+	struct frame whole = dns_frame(GUEST4, GW4, 53), fr;
+	struct rk_frame_dns q;
+
+	/* the first fragment (MF) holds a complete-looking UDP header to port 53 */
+	fr = fragment(&whole, 0, 24, true);
+	assert_int_equal(get16(l4(&fr) + 2), 53);
+	assert_false(dns_query(&p, &fr, &q));
+	fr = fragment(&whole, 24, 8 + sizeof(dns_q) - 24, false);
+	assert_false(dns_query(&p, &fr, &q));
+
+	/* the whole datagram with only the fragment bits changed */
+	fr = whole;
+	put16(ip_hdr(&fr) + 6, 0x2000); /* MF, offset 0 */
+	set_ip4_csum(ip_hdr(&fr));
+	assert_false(dns_query(&p, &fr, &q));
+	fr = whole;
+	put16(ip_hdr(&fr) + 6, 0x0001); /* offset 8, last fragment */
+	set_ip4_csum(ip_hdr(&fr));
+	assert_false(dns_query(&p, &fr, &q));
+	fr = whole;
+	put16(ip_hdr(&fr) + 6, 0x6000); /* DF and MF */
+	set_ip4_csum(ip_hdr(&fr));
+	assert_false(dns_query(&p, &fr, &q));
+
+	/* IPv6 with a fragment header (44) or a hop-by-hop header (0) before the UDP header */
+	fr = dns_frame(GUEST6, GW6, 53);
+	ip_hdr(&fr)[6] = 44;
+	assert_false(dns_query(&p, &fr, &q));
+	ip_hdr(&fr)[6] = 0;
+	assert_false(dns_query(&p, &fr, &q));
+}
+
+static void test_dns_query_bad_lengths_not_recognised(void **state)
+{
+	struct rk_frame_plan p = plan(true, false);
+	const char *srcs[] = {GUEST4, GUEST6}, *dsts[] = {GW4, GW6};
+	struct rk_frame_dns q;
+
+	for (int i = 0; i < 2; i++) {
+		struct frame good = dns_frame(srcs[i], dsts[i], 53), fr;
+		uint16_t ulen = 8 + sizeof(dns_q);
+		uint16_t bad[] = {ulen + 1, 0xffff, 7, 1, 0};
+
+		assert_true(dns_query(&p, &good, &q));
+		/* the UDP length beyond the IP payload (even with Ethernet padding there), or < 8
+		 */
+		for (size_t j = 0; j < sizeof(bad) / sizeof(bad[0]); j++) {
+			fr = good;
+			put16(l4(&fr) + 4, bad[j]);
+			assert_false(dns_query(&p, &fr, &q));
+			fr.len += 32;
+			assert_false(dns_query(&p, &fr, &q));
+		}
+		/* the IP length too short for the UDP header */
+		fr = good;
+		if (i == 0) {
+			put16(ip_hdr(&fr) + 2, 20 + 7);
+			set_ip4_csum(ip_hdr(&fr));
+		} else {
+			put16(ip_hdr(&fr) + 4, 7);
+		}
+		assert_false(dns_query(&p, &fr, &q));
+		/* the IP length beyond the frame */
+		fr = good;
+		fr.len--;
+		assert_false(dns_query(&p, &fr, &q));
+		/* every truncation of the frame */
+		for (size_t len = 0; len < good.len; len++) {
+			fr = good;
+			fr.len = len;
+			assert_false(dns_query(&p, &fr, &q));
+		}
+	}
+}
+
+/* Check reply @fr (from rk_frame_dns_reply for @q) from scratch: headers, checksums, payload. */
+static void assert_dns_reply(struct frame *fr, const struct rk_frame_dns *q, const uint8_t *msg,
+			     size_t len)
+{
+	const uint8_t *ip = ip_hdr(fr), *u = l4(fr);
+	bool v4 = q->family == AF_INET;
+
+	assert_int_equal(fr->len, ETH + (v4 ? 20 : 40) + 8 + len);
+	assert_memory_equal(fr->b, q->mac, 6);
+	assert_memory_equal(fr->b + 6, gw_mac, 6);
+	assert_int_equal(get16(fr->b + 12), v4 ? 0x0800 : 0x86dd);
+	if (v4) {
+		assert_int_equal(ip[0], 0x45);
+		assert_int_equal(get16(ip + 2), 20 + 8 + len);
+		assert_int_equal(get16(ip + 6) & 0x3fff, 0); /* no fragment */
+		assert_true(ip[8] > 0);
+		assert_int_equal(ip[9], P_UDP);
+		assert_true(addr_is(ip + 12, GW4));
+		assert_memory_equal(ip + 16, q->addr, 4);
+		assert_true(ip4_csum_ok(ip));
+	} else {
+		assert_int_equal(ip[0] >> 4, 6);
+		assert_int_equal(get16(ip + 4), 8 + len);
+		assert_int_equal(ip[6], P_UDP);
+		assert_true(ip[7] > 0);
+		assert_true(addr_is(ip + 8, GW6));
+		assert_memory_equal(ip + 24, q->addr, 16);
+	}
+	assert_int_equal(get16(u), 53);
+	assert_int_equal(get16(u + 2), q->port);
+	assert_int_equal(get16(u + 4), 8 + len);
+	assert_int_not_equal(get16(u + 6), 0); /* a checksum is set (IPv6 requires one) */
+	assert_true(l4_csum_ok(fr));
+	assert_memory_equal(u + 8, msg, len);
+}
+
+/* rk_frame_dns_reply() into @fr (its whole buffer), MTU 1500. */
+static size_t dns_reply(const struct rk_frame_plan *p, const struct rk_frame_dns *q,
+			const uint8_t *msg, size_t len, struct frame *fr)
+{
+	memset(fr->b, 0xa5, sizeof(fr->b));
+	fr->len = rk_frame_dns_reply(p, q, msg, len, 1500, fr->b, sizeof(fr->b));
+	return fr->len;
+}
+
+static void test_dns_reply4(void **state)
+{
+	struct rk_frame_plan p = plan(false, false);
+	struct frame qf = dns_frame(GUEST4, GW4, 53), rep;
+	struct rk_frame_dns q;
+
+	assert_true(dns_query(&p, &qf, &q));
+	assert_int_equal(dns_reply(&p, &q, dns_a, sizeof(dns_a), &rep),
+			 ETH + 20 + 8 + sizeof(dns_a));
+	assert_dns_reply(&rep, &q, dns_a, sizeof(dns_a));
+	for (size_t i = rep.len; i < sizeof(rep.b); i++)
+		assert_int_equal(rep.b[i], 0xa5);
+
+	/* an even length, an empty message, another guest port */
+	assert_int_equal(dns_reply(&p, &q, dns_a, 44, &rep), ETH + 20 + 8 + 44);
+	assert_dns_reply(&rep, &q, dns_a, 44);
+	assert_int_equal(dns_reply(&p, &q, dns_a, 0, &rep), ETH + 20 + 8);
+	assert_dns_reply(&rep, &q, dns_a, 0);
+	q.port = 53;
+	assert_int_equal(dns_reply(&p, &q, dns_a, 1, &rep), ETH + 20 + 8 + 1);
+	assert_dns_reply(&rep, &q, dns_a, 1);
+}
+
+static void test_dns_reply6(void **state)
+{
+	struct rk_frame_plan p = plan(true, false);
+	struct frame qf = dns_frame(GUEST6, GW6, 53), rep;
+	struct rk_frame_dns q;
+
+	assert_true(dns_query(&p, &qf, &q));
+	assert_int_equal(dns_reply(&p, &q, dns_a, sizeof(dns_a), &rep),
+			 ETH + 40 + 8 + sizeof(dns_a));
+	assert_dns_reply(&rep, &q, dns_a, sizeof(dns_a));
+	for (size_t i = rep.len; i < sizeof(rep.b); i++)
+		assert_int_equal(rep.b[i], 0xa5);
+	assert_int_equal(dns_reply(&p, &q, dns_a, 0, &rep), ETH + 40 + 8);
+	assert_dns_reply(&rep, &q, dns_a, 0);
+
+	qf = dns_frame("fe80::5", GW6, 53);
+	assert_true(dns_query(&p, &qf, &q));
+	assert_int_equal(dns_reply(&p, &q, dns_a, 44, &rep), ETH + 40 + 8 + 44);
+	assert_dns_reply(&rep, &q, dns_a, 44);
+}
+
+/* A UDP checksum that computes to 0 is sent as 0xffff: over every 2-byte message, the field is
+ * never 0, always verifies, and 0xffff does occur. */
+static void test_dns_reply_checksum_never_zero(void **state)
+{
+	struct rk_frame_plan p = plan(true, false);
+	const char *srcs[] = {GUEST4, GUEST6}, *dsts[] = {GW4, GW6};
+
+	for (int i = 0; i < 2; i++) {
+		struct frame qf = dns_frame(srcs[i], dsts[i], 53), rep;
+		struct rk_frame_dns q;
+		bool seen_ffff = false;
+
+		assert_true(dns_query(&p, &qf, &q));
+		for (uint32_t w = 0; w <= 0xffff; w++) {
+			uint8_t m[2] = {(uint8_t)(w >> 8), (uint8_t)w};
+
+			assert_int_equal(
+			    rk_frame_dns_reply(&p, &q, m, 2, 1500, rep.b, sizeof(rep.b)),
+			    ETH + (i ? 40 : 20) + 10);
+			rep.len = ETH + (i ? 40 : 20) + 10;
+			assert_int_not_equal(get16(l4(&rep) + 6), 0);
+			assert_true(l4_csum_ok(&rep));
+			seen_ffff |= get16(l4(&rep) + 6) == 0xffff;
+		}
+		assert_true(seen_ffff);
+	}
+}
+
+static void test_dns_reply_buffer_too_small(void **state)
+{
+	struct rk_frame_plan p = plan(true, false);
+	const char *srcs[] = {GUEST4, GUEST6}, *dsts[] = {GW4, GW6};
+
+	for (int i = 0; i < 2; i++) {
+		struct frame qf = dns_frame(srcs[i], dsts[i], 53), rep;
+		size_t need = ETH + (i ? 40 : 20) + 8 + sizeof(dns_a);
+		struct rk_frame_dns q;
+		uint8_t *exact = malloc(need);
+
+		assert_non_null(exact);
+		assert_true(dns_query(&p, &qf, &q));
+		/* one byte short, much too short, nothing: 0, and nothing written */
+		for (size_t size = 0; size < need; size++) {
+			memset(rep.b, 0xa5, sizeof(rep.b));
+			assert_int_equal(
+			    rk_frame_dns_reply(&p, &q, dns_a, sizeof(dns_a), 1500, rep.b, size), 0);
+			for (size_t j = 0; j < sizeof(rep.b); j++)
+				assert_int_equal(rep.b[j], 0xa5);
+		}
+		/* exactly enough, in a heap buffer of that size */
+		assert_int_equal(
+		    rk_frame_dns_reply(&p, &q, dns_a, sizeof(dns_a), 1500, exact, need), need);
+		memcpy(rep.b, exact, need);
+		rep.len = need;
+		assert_dns_reply(&rep, &q, dns_a, sizeof(dns_a));
+		free(exact);
+	}
+}
+
+static void test_dns_reply_mtu(void **state)
+{
+	struct rk_frame_plan p = plan(true, false);
+	const char *srcs[] = {GUEST4, GUEST6}, *dsts[] = {GW4, GW6};
+	static uint8_t big[65536 + 64], msg[65536];
+
+	for (int i = 0; i < 2; i++) {
+		struct frame qf = dns_frame(srcs[i], dsts[i], 53);
+		int iplen = i ? 40 : 20, mtu = iplen + 8 + (int)sizeof(dns_a);
+		struct rk_frame_dns q;
+
+		assert_true(dns_query(&p, &qf, &q));
+		/* the IP packet (header + UDP + message) against the MTU; Ethernet not counted */
+		assert_int_equal(
+		    rk_frame_dns_reply(&p, &q, dns_a, sizeof(dns_a), mtu, big, sizeof(big)),
+		    ETH + (size_t)mtu);
+		assert_int_equal(
+		    rk_frame_dns_reply(&p, &q, dns_a, sizeof(dns_a), mtu - 1, big, sizeof(big)), 0);
+		assert_int_equal(rk_frame_dns_reply(&p, &q, dns_a, 0, 0, big, sizeof(big)), 0);
+		assert_int_equal(rk_frame_dns_reply(&p, &q, dns_a, 0, iplen + 7, big, sizeof(big)),
+				 0);
+		/* the usual 1500: 1472 (IPv4) or 1452 (IPv6) bytes of message */
+		memset(msg, 0x5c, sizeof(msg));
+		assert_int_equal(rk_frame_dns_reply(&p, &q, msg, 1500 - (size_t)iplen - 8, 1500,
+						    big, sizeof(big)),
+				 ETH + 1500);
+		assert_int_equal(rk_frame_dns_reply(&p, &q, msg, 1500 - (size_t)iplen - 7, 1500,
+						    big, sizeof(big)),
+				 0);
+		/* the largest MTU the options allow (65521) */
+		assert_int_equal(rk_frame_dns_reply(&p, &q, msg, 65521 - (size_t)iplen - 8, 65521,
+						    big, sizeof(big)),
+				 ETH + 65521);
+		/* a UDP length that would not fit in 16 bits, whatever the MTU */
+		assert_int_equal(
+		    rk_frame_dns_reply(&p, &q, msg, 0xffff - 7, 1 << 20, big, sizeof(big)), 0);
+	}
+}
+
+/* Query in, reply out: the reply carries the message it was given, to where the query came
+ * from, and the frame rewrite toward the guest leaves it as it is. */
+static void test_dns_reply_round_trip(void **state)
+{
+	struct rk_frame_plan p = plan(true, false);
+	const char *srcs[] = {GUEST4, GUEST6}, *dsts[] = {GW4, GW6};
+
+	for (int i = 0; i < 2; i++) {
+		struct frame qf = dns_frame(srcs[i], dsts[i], 53), rep, before;
+		struct rk_frame_dns q;
+		struct rk_frame_info fi;
+
+		assert_true(dns_query(&p, &qf, &q));
+		assert_true(dns_reply(&p, &q, q.msg, q.len, &rep) > 0);
+		assert_dns_reply(&rep, &q, dns_q, sizeof(dns_q));
+		assert_memory_equal(l4(&rep) + 8, l4(&qf) + 8, sizeof(dns_q));
+		/* addresses and ports are the query's, swapped */
+		if (i == 0) {
+			assert_memory_equal(ip_hdr(&rep) + 12, ip_hdr(&qf) + 16, 4);
+			assert_memory_equal(ip_hdr(&rep) + 16, ip_hdr(&qf) + 12, 4);
+		} else {
+			assert_memory_equal(ip_hdr(&rep) + 8, ip_hdr(&qf) + 24, 16);
+			assert_memory_equal(ip_hdr(&rep) + 24, ip_hdr(&qf) + 8, 16);
+		}
+		assert_int_equal(get16(l4(&rep)), get16(l4(&qf) + 2));
+		assert_int_equal(get16(l4(&rep) + 2), get16(l4(&qf)));
+		assert_memory_equal(rep.b, qf.b + 6, 6);
+		/* nothing for the rewrite toward the guest to change */
+		before = rep;
+		assert_int_equal(stack(&p, &rep, &fi), RK_FRAME_PASS);
+		assert_memory_equal(rep.b, before.b, rep.len);
+		/* and the reply is no query */
+		assert_false(dns_query(&p, &rep, &q));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1011,6 +1520,18 @@ int main(void)
 	    cmocka_unit_test(test_supersedes_not_when_earlier_has_payload),
 	    cmocka_unit_test(test_truncated_from_guest),
 	    cmocka_unit_test(test_truncated_to_guest),
+	    cmocka_unit_test(test_dns_query4_recognised),
+	    cmocka_unit_test(test_dns_query6_recognised),
+	    cmocka_unit_test(test_dns_query_lengths_and_headers),
+	    cmocka_unit_test(test_dns_query_not_recognised),
+	    cmocka_unit_test(test_dns_query_fragments_not_recognised),
+	    cmocka_unit_test(test_dns_query_bad_lengths_not_recognised),
+	    cmocka_unit_test(test_dns_reply4),
+	    cmocka_unit_test(test_dns_reply6),
+	    cmocka_unit_test(test_dns_reply_checksum_never_zero),
+	    cmocka_unit_test(test_dns_reply_buffer_too_small),
+	    cmocka_unit_test(test_dns_reply_mtu),
+	    cmocka_unit_test(test_dns_reply_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
