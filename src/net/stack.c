@@ -902,6 +902,15 @@ void rk_stack_stop(struct rk_stack *s)
 		 (unsigned long long)s->dropped_in, (unsigned long long)s->dropped_out,
 		 (unsigned long long)s->acks_coalesced, (unsigned long long)s->tap_read_errors,
 		 (unsigned long long)s->tap_write_errors, (unsigned long long)s->guest_errors);
+	if (s->dns) {
+		struct rk_dnsfwd_stats d;
+		rk_dnsfwd_get_stats(s->dns, &d);
+		rk_debug("built-in network: DNS queries %llu, answers %llu, dropped %llu, "
+			 "fail-overs %llu, given up %llu",
+			 (unsigned long long)d.queries, (unsigned long long)d.answers,
+			 (unsigned long long)d.dropped, (unsigned long long)d.failovers,
+			 (unsigned long long)d.timeouts);
+	}
 	if (s->slirp)
 		slirp_cleanup(s->slirp);
 	rk_dnsfwd_free(s->dns);

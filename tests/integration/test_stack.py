@@ -9,11 +9,9 @@ Traffic goes only to the bed's addresses and to loopback.
 """
 
 import hashlib
-import json
 import os
 import re
 import socket
-import struct
 import subprocess
 import textwrap
 import threading
@@ -22,7 +20,7 @@ import time
 import pytest
 
 from conftest import RK_BIN, RK_CTL_BIN, assert_single_error, rk, rk_ok, require_tool, wait_until
-from portutil import (Api, free_port, poll, probe, rk_runs, spec_dict, tcp_ask, tcp_connect,
+from portutil import (free_port, go_rootlessctl, probe, rk_runs, spec_dict, tcp_ask,
                       udp_ask)
 from test_network import CLIENT, Server, sh
 
@@ -354,9 +352,11 @@ def test_port_driver_publish_and_both_families(start_rk):
                    server_args=ANY80)
     assert tcp_ask("127.0.0.1", p, "WHO") == "10.0.2.100 80"
     assert probe("tcp", "::1", p)[0] != "ok"   # IPv4 only without --ipv6 (libslirp 4.7)
-    out = subprocess.run([RK_CTL_BIN, f"--socket={rk_.state_dir}/api.sock", "list-ports"],
-                         capture_output=True, text=True, timeout=10)
-    assert re.search(rf"^1\s+tcp\s+{p}\s+10\.0\.2\.100\s+80\s*$", out.stdout, re.M), out
+    # ours and the Go rootlessctl (Debian's 1.1.0) list it the same way
+    for ctl in (RK_CTL_BIN, go_rootlessctl()):
+        out = subprocess.run([ctl, f"--socket={rk_.state_dir}/api.sock", "list-ports"],
+                             capture_output=True, text=True, timeout=10)
+        assert re.search(rf"^1\s+tcp\s+{p}\s+10\.0\.2\.100\s+80\s*$", out.stdout, re.M), out
 
 
 def test_builtin_port_driver_on_the_stack(start_rk):
@@ -365,6 +365,9 @@ def test_builtin_port_driver_on_the_stack(start_rk):
     assert rk_.api.add_ok(**spec_dict("tcp", "127.0.0.1", p, 80)) == 1
     assert tcp_ask("127.0.0.1", p, "WHO") == "127.0.0.1 80"
     assert rk_.api.info()["portDriver"]["driver"] == "builtin"
+    assert [x["id"] for x in rk_.api.ports()] == [1]
+    rk_.api.remove(1)
+    assert rk_.api.ports() == [] and probe("tcp", "127.0.0.1", p)[0] == "refused"
 
 
 def test_port_driver_with_ipv6(start_rk):
