@@ -136,9 +136,9 @@ struct rk_stack {
 	struct rk_stack_call call; /* under mu */
 	atomic_bool stop;
 
-	/* counters: written by the thread, read by others */
-	_Atomic uint64_t frames_in, frames_out, dropped_in, dropped_out, acks_coalesced;
-	_Atomic uint64_t tap_read_errors, tap_write_errors, guest_errors;
+	/* counters of the thread, printed (--debug) when the stack stops */
+	uint64_t frames_in, frames_out, dropped_in, dropped_out, acks_coalesced;
+	uint64_t tap_read_errors, tap_write_errors, guest_errors;
 	bool warned_write, warned_read, warned_guest, warned_glib;
 };
 
@@ -931,20 +931,6 @@ void rk_stack_stop(struct rk_stack *s)
 	free(s->inbuf);
 	free(s->outbuf);
 	free(s);
-}
-
-void rk_stack_get_stats(struct rk_stack *s, struct rk_stack_stats *out)
-{
-	*out = (struct rk_stack_stats){
-	    .frames_in = s->frames_in,
-	    .frames_out = s->frames_out,
-	    .dropped_in = s->dropped_in,
-	    .dropped_out = s->dropped_out,
-	    .acks_coalesced = s->acks_coalesced,
-	    .tap_read_errors = s->tap_read_errors,
-	    .tap_write_errors = s->tap_write_errors,
-	    .guest_errors = s->guest_errors,
-	};
 }
 
 const char *rk_stack_version(void)

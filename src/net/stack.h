@@ -29,14 +29,6 @@ struct rk_stack_config {
 	bool host_loopback; /* the gateway reaches the host's loopback */
 };
 
-/* Counters, for the debug log and tests (read while the stack runs: approximate). */
-struct rk_stack_stats {
-	uint64_t frames_in, frames_out;	  /* tap -> libslirp, libslirp -> tap */
-	uint64_t dropped_in, dropped_out; /* refused by the rewrite, or no room in the tap */
-	uint64_t acks_coalesced;	  /* pure ACKs to the guest left out: a newer one went */
-	uint64_t tap_read_errors, tap_write_errors, guest_errors;
-};
-
 /**
  * rk_stack_start - create the libslirp instance for @c and start its thread. The tap fd is
  * taken over even on failure. Return: 0 or -errno with @err.
@@ -66,8 +58,5 @@ int rk_stack_fwd_remove(struct rk_stack *s, const struct rk_stack_fwd *f);
 
 /** rk_stack_version - libslirp's version text. */
 const char *rk_stack_version(void);
-
-/** rk_stack_get_stats - a copy of the counters. */
-void rk_stack_get_stats(struct rk_stack *s, struct rk_stack_stats *out);
 
 #endif
