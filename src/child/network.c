@@ -94,14 +94,12 @@ static int rk_child_write_hosts(const char *state_dir, struct rk_err *err)
 	/* a system without /etc/hosts (a minimal root, some container images) gets the two
 	 * lines alone; upstream fails there ("open /etc/hosts: no such file or directory") */
 	rc = rk_read_file("/etc/hosts", 1 << 20, &orig, &len);
-	if (rc == -ENOENT && (orig = strdup("")) != NULL)
-		rc = 0;
-	if (rc < 0)
+	if (rc < 0 && rc != -ENOENT)
 		return rk_err_errno(err, -rc, "open /etc/hosts");
 	if (gethostname(host, sizeof(host)) < 0)
 		return rk_err_errno(err, errno, "hostname");
 	host[sizeof(host) - 1] = '\0';
-	if (asprintf(&out, "%s\n127.0.0.1 %s\n::1 %s\n", orig, host, host) < 0) {
+	if (asprintf(&out, "%s\n127.0.0.1 %s\n::1 %s\n", orig ? orig : "", host, host) < 0) {
 		out = NULL;
 		return rk_err_set(err, ENOMEM, "out of memory");
 	}
