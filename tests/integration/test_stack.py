@@ -367,7 +367,8 @@ def test_builtin_port_driver_on_the_stack(start_rk):
     assert rk_.api.info()["portDriver"]["driver"] == "builtin"
     assert [x["id"] for x in rk_.api.ports()] == [1]
     rk_.api.remove(1)
-    assert rk_.api.ports() == [] and probe("tcp", "127.0.0.1", p)[0] == "refused"
+    assert not rk_.api.ports()      # Go encodes the empty list as null
+    assert probe("tcp", "127.0.0.1", p)[0] == "refused"
 
 
 def test_port_driver_with_ipv6(start_rk):
