@@ -24,11 +24,13 @@
  *   3. timers, the DNS forwarder's sockets, calls from the main thread (forwarding rules);
  *   4. the corked sockets are uncorked: what libslirp wrote during the turn leaves in large
  *      segments instead of one loopback send per guest segment (libslirp sets TCP_NODELAY);
- *   5. pure ACKs from libslirp, held back during the turn, are written to the tap; one that a
- *      newer ACK of the same connection in the same turn supersedes is left out (never a
- *      duplicate ACK: those signal loss). One tap write per ACK was the other big cost. Every
- *      other frame is written at once, after the ACKs held before it (each write starts with a
- *      zeroed virtio-net header: complete frames).
+ *   5. frames from libslirp, queued during the turn, are written to the tap (each after a
+ *      zeroed virtio-net header: complete frames); a pure ACK that a newer ACK of the same
+ *      connection in the same turn supersedes is left out (never a duplicate ACK: those signal
+ *      loss). One tap write per ACK was the other big cost. (Writing frames other than pure
+ *      ACKs at once was tried: the guest's answer then comes within the same batch of reads,
+ *      and libslirp 4.7 dropped the first ICMP echo after an ARP exchange that way; see
+ *      docs/stack.md.)
  *
  * Host sockets get larger buffers when libslirp registers them (RK_STACK_SOCKBUF): libslirp
  * 4.7 has no window scaling, and small default buffers against its 64 KiB window stall it.
@@ -348,9 +350,6 @@ static void rk_stack_queue(struct rk_stack *s, size_t len)
 	}
 	s->outlen += RK_VNET_HDR_LEN + len;
 	s->nout++;
-	/* only pure ACKs wait for the end of the turn; anything else goes now, after them */
-	if (!(o->fi.tcp && o->fi.pure_ack))
-		rk_stack_flush(s);
 }
 
 static ssize_t rk_stack_send_packet(const void *buf, size_t len, void *opaque)
