@@ -83,6 +83,18 @@ static void rk_gvp_local_text(const struct rk_port_spec *s, char *buf, size_t le
 		 s->parent_port);
 }
 
+/* Append the rule host @hfam/@h:parent port -> guest @gfam/@g:child port of spec @s to @p. */
+static void rk_gvp_rule(struct rk_gvp_port *p, const struct rk_port_spec *s, int hfam,
+			const void *h, int gfam, const void *g, bool v6only)
+{
+	struct rk_stack_fwd *f = &p->fwd[p->nfwd++];
+
+	rk_gvp_sockaddr(&f->host, &f->host_len, hfam, h, s->parent_port);
+	rk_gvp_sockaddr(&f->guest, &f->guest_len, gfam, g, s->child_port);
+	f->udp = !strncmp(s->proto, "udp", 3);
+	f->v6only = v6only;
+}
+
 /*
  * The rules of spec @s: listeners by its parent IP, connections to its child address.
  * libslirp 4.7 forwards within one address family only: an IPv6 listener needs an IPv6 child
@@ -96,9 +108,8 @@ static int rk_gvp_rules(const struct rk_port_spec *s, bool ipv6, struct rk_gvp_p
 		struct in6_addr v6;
 	} h, g;
 	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
-	struct in_addr any4 = {INADDR_ANY};
+	const struct in_addr any4 = {INADDR_ANY};
 	struct in6_addr child6;
-	bool udp = !strncmp(s->proto, "udp", 3);
 	int gfam;
 
 	if (inet_pton(AF_INET, s->child_ip, &g.v4) == 1)
@@ -109,41 +120,20 @@ static int rk_gvp_rules(const struct rk_port_spec *s, bool ipv6, struct rk_gvp_p
 		return rk_err_set(err, EINVAL, "invalid ChildIP: %s", s->child_ip);
 	inet_pton(AF_INET6, RK_GVP_CHILD6, &child6);
 	p->nfwd = 0;
-	if (inet_pton(AF_INET, s->parent_ip, &h.v4) == 1) {
-		if (gfam != AF_INET)
+	if (inet_pton(AF_INET, s->parent_ip, &h.v4) == 1 ||
+	    (inet_pton(AF_INET6, s->parent_ip, &h.v6) == 1 && !IN6_IS_ADDR_UNSPECIFIED(&h.v6))) {
+		int hfam = strchr(s->parent_ip, ':') ? AF_INET6 : AF_INET;
+		if (gfam != hfam)
 			return rk_gvp_colons(s, err);
-		rk_gvp_sockaddr(&p->fwd[0].host, &p->fwd[0].host_len, AF_INET, &h.v4,
-				s->parent_port);
-		rk_gvp_sockaddr(&p->fwd[0].guest, &p->fwd[0].guest_len, gfam, &g, s->child_port);
-		p->nfwd = 1;
-	} else if (inet_pton(AF_INET6, s->parent_ip, &h.v6) == 1 &&
-		   !IN6_IS_ADDR_UNSPECIFIED(&h.v6)) {
-		if (gfam != AF_INET6)
-			return rk_gvp_colons(s, err);
-		rk_gvp_sockaddr(&p->fwd[0].host, &p->fwd[0].host_len, AF_INET6, &h.v6,
-				s->parent_port);
-		rk_gvp_sockaddr(&p->fwd[0].guest, &p->fwd[0].guest_len, gfam, &g, s->child_port);
-		p->nfwd = 1;
-	} else { /* "" or "::": as Go's listener on ":port", within libslirp's limits */
-		if (gfam == AF_INET) {
-			rk_gvp_sockaddr(&p->fwd[p->nfwd].host, &p->fwd[p->nfwd].host_len, AF_INET,
-					&any4, s->parent_port);
-			rk_gvp_sockaddr(&p->fwd[p->nfwd].guest, &p->fwd[p->nfwd].guest_len, AF_INET,
-					&g, s->child_port);
-			p->nfwd++;
-		}
-		if (ipv6 && (gfam == AF_INET6 || !strcmp(s->child_ip, RK_GVP_CHILD4))) {
-			rk_gvp_sockaddr(&p->fwd[p->nfwd].host, &p->fwd[p->nfwd].host_len, AF_INET6,
-					&any6, s->parent_port);
-			rk_gvp_sockaddr(&p->fwd[p->nfwd].guest, &p->fwd[p->nfwd].guest_len,
-					AF_INET6, gfam == AF_INET6 ? (const void *)&g : &child6,
-					s->child_port);
-			p->fwd[p->nfwd].v6only = true;
-			p->nfwd++;
-		}
+		rk_gvp_rule(p, s, hfam, &h, gfam, &g, false);
+		return 0;
 	}
-	for (int i = 0; i < p->nfwd; i++)
-		p->fwd[i].udp = udp;
+	/* "" or "::": as Go's listener on ":port", within libslirp's limits */
+	if (gfam == AF_INET)
+		rk_gvp_rule(p, s, AF_INET, &any4, AF_INET, &g, false);
+	if (ipv6 && (gfam == AF_INET6 || !strcmp(s->child_ip, RK_GVP_CHILD4)))
+		rk_gvp_rule(p, s, AF_INET6, &any6, AF_INET6,
+			    gfam == AF_INET6 ? (const void *)&g : &child6, true);
 	return 0;
 }
 

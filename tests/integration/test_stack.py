@@ -22,7 +22,7 @@ import pytest
 from conftest import RK_BIN, RK_CTL_BIN, assert_single_error, rk, rk_ok, require_tool, wait_until
 from portutil import (free_port, go_rootlessctl, probe, rk_runs, spec_dict, tcp_ask,
                       udp_ask)
-from test_network import CLIENT, Server, sh
+from test_network import CLIENT, Server, loopback_server, server, sh  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.not_in_ref("the built-in network stack (upstream v3)")
 
@@ -32,20 +32,6 @@ GW_MAC = "5a:94:ef:e4:0c:dd"
 
 def env_client():
     return {**os.environ, "CLIENT": CLIENT}
-
-
-@pytest.fixture
-def server(netbed):
-    s = Server(netbed.addr4)
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def loopback_server():
-    s = Server("127.0.0.1")
-    yield s
-    s.close()
 
 
 @pytest.fixture
