@@ -51,25 +51,6 @@ static bool rk_baddr_unspecified(const struct rk_baddr *a)
 	return a->family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(&a->a.v6);
 }
 
-static void rk_baddr_sockaddr(const struct rk_baddr *a, int port, struct sockaddr_storage *ss,
-			      socklen_t *len)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (a->family == AF_INET) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)port);
-		s4->sin_addr = a->a.v4;
-		*len = sizeof(*s4);
-	} else {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)port);
-		s6->sin6_addr = a->a.v6;
-		*len = sizeof(*s6);
-	}
-}
-
 /* Go's text of a listen address: ":8080", "127.0.0.1:8080", "[::1]:8080". */
 static void rk_baddr_text(const struct rk_baddr *a, int port, char *buf, size_t len)
 {
@@ -115,7 +96,7 @@ static void rk_builtin_target(const struct rk_port_spec *s, struct sockaddr_stor
 			a.a.v4.s_addr = htonl(INADDR_LOOPBACK);
 		}
 	}
-	rk_baddr_sockaddr(&a, s->child_port, ss, len);
+	rk_port_sockaddr(ss, len, a.family, &a.a, s->child_port);
 }
 
 static int rk_unprivileged_port_start(void)
@@ -192,7 +173,7 @@ static int rk_builtin_listen(const struct rk_port_spec *s, bool udp, struct rk_e
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (a.family == AF_INET6 && v6only >= 0)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only));
-	rk_baddr_sockaddr(&a, s->parent_port, &ss, &len);
+	rk_port_sockaddr(&ss, &len, a.family, &a.a, s->parent_port);
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
 		int e = errno;
 		close(fd);

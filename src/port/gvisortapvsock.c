@@ -57,25 +57,6 @@ static int rk_gvp_validate(const struct rk_config *cfg, struct rk_err *err)
 	return 0;
 }
 
-static void rk_gvp_sockaddr(struct sockaddr_storage *ss, socklen_t *len, int family,
-			    const void *addr, int port)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET) {
-		struct sockaddr_in *a = (struct sockaddr_in *)ss;
-		a->sin_family = AF_INET;
-		a->sin_port = htons((uint16_t)port);
-		memcpy(&a->sin_addr, addr, 4);
-		*len = sizeof(*a);
-	} else {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
-		a->sin6_family = AF_INET6;
-		a->sin6_port = htons((uint16_t)port);
-		memcpy(&a->sin6_addr, addr, 16);
-		*len = sizeof(*a);
-	}
-}
-
 /* Go's "listen tcp <addr>" text of the local address as upstream builds it ("%s:%d"). */
 static void rk_gvp_local_text(const struct rk_port_spec *s, char *buf, size_t len)
 {
@@ -89,8 +70,8 @@ static void rk_gvp_rule(struct rk_gvp_port *p, const struct rk_port_spec *s, int
 {
 	struct rk_stack_fwd *f = &p->fwd[p->nfwd++];
 
-	rk_gvp_sockaddr(&f->host, &f->host_len, hfam, h, s->parent_port);
-	rk_gvp_sockaddr(&f->guest, &f->guest_len, gfam, g, s->child_port);
+	rk_port_sockaddr(&f->host, &f->host_len, hfam, h, s->parent_port);
+	rk_port_sockaddr(&f->guest, &f->guest_len, gfam, g, s->child_port);
 	f->udp = !strncmp(s->proto, "udp", 3);
 	f->v6only = v6only;
 }

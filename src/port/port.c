@@ -37,6 +37,25 @@ int rk_port_validate_slirp4netns(const struct rk_config *cfg, struct rk_err *err
 	return 0;
 }
 
+void rk_port_sockaddr(struct sockaddr_storage *ss, socklen_t *len, int family, const void *addr,
+		      int port)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *a = (struct sockaddr_in *)ss;
+		a->sin_family = AF_INET;
+		a->sin_port = htons((uint16_t)port);
+		memcpy(&a->sin_addr, addr, 4);
+		*len = sizeof(*a);
+	} else {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons((uint16_t)port);
+		memcpy(&a->sin6_addr, addr, 16);
+		*len = sizeof(*a);
+	}
+}
+
 int rk_port_validate_nonhost(const struct rk_config *cfg, struct rk_err *err)
 {
 	if (!strcmp(cfg->net, "host"))

@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "cli/options.h"
@@ -150,6 +151,13 @@ int rk_port_validate_nonhost(const struct rk_config *cfg, struct rk_err *err);
  * Return: 0 or -EINVAL with @err.
  */
 int rk_port_ipv4(const char *ip, const char *what, char out[INET_ADDRSTRLEN], struct rk_err *err);
+
+/**
+ * rk_port_sockaddr - the socket address of @family (AF_INET or AF_INET6) address @addr (4 or 16
+ * bytes, network order) and @port into @ss, its length into *@len.
+ */
+void rk_port_sockaddr(struct sockaddr_storage *ss, socklen_t *len, int family, const void *addr,
+		      int port);
 
 /** rk_port_validate_slirp4netns - "port driver requires slirp4netns network" otherwise. */
 int rk_port_validate_slirp4netns(const struct rk_config *cfg, struct rk_err *err);
