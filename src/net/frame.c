@@ -296,6 +296,7 @@ enum rk_frame_verdict rk_frame_from_guest(const struct rk_frame_plan *p, uint8_t
 					  struct rk_frame_info *fi)
 {
 	struct pkt k;
+	bool to_gw;
 
 	memset(fi, 0, sizeof(*fi));
 	if (len >= RK_FRAME_ETH_HLEN && rd16(f + 12) == ETH_P_ARP4)
@@ -307,7 +308,8 @@ enum rk_frame_verdict rk_frame_from_guest(const struct rk_frame_plan *p, uint8_t
 	if (k.family == AF_INET) {
 		if (!memcmp(k.dst, &p->alias4, 4))
 			return RK_FRAME_DROP;
-		if (!memcmp(k.dst, &p->gw4, 4) && !stays_at_gateway(&k))
+		to_gw = !memcmp(k.dst, &p->gw4, 4);
+		if (to_gw && !stays_at_gateway(&k))
 			pkt_set_addr(&k, k.dst, &p->alias4);
 	} else {
 		if (!memcmp(k.dst, &p->alias6, 16))
@@ -316,10 +318,12 @@ enum rk_frame_verdict rk_frame_from_guest(const struct rk_frame_plan *p, uint8_t
 		if (k.proto == PROTO_ICMP6 && k.l4 && k.l4len >= 24 && k.l4[0] == 135 &&
 		    !memcmp(k.l4 + 8, &p->alias6, 16))
 			return RK_FRAME_DROP;
-		if (!memcmp(k.dst, &p->gw6, 16) && !stays_at_gateway(&k))
+		to_gw = !memcmp(k.dst, &p->gw6, 16);
+		if (to_gw && !stays_at_gateway(&k))
 			pkt_set_addr(&k, k.dst, &p->alias6);
 	}
 	describe(&k, fi);
+	fi->dns = to_gw && k.proto == PROTO_UDP && dport(&k) == 53;
 	return RK_FRAME_PASS;
 }
 

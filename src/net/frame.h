@@ -41,11 +41,12 @@ struct rk_frame_plan {
 
 /* What a frame is, as far as corking and ACK coalescing care. */
 struct rk_frame_info {
-	bool tcp;		  /* an unfragmented TCP segment (the fields below are set) */
-	bool has_ack;		  /* the ACK flag is set */
-	bool pure_ack;		  /* ACK only: no payload, no SYN/FIN/RST/URG */
-	uint32_t paylen;	  /* TCP payload bytes */
-	int family;		  /* AF_INET or AF_INET6 */
+	bool tcp;	 /* an unfragmented TCP segment (the fields below are set) */
+	bool dns;	 /* from the guest: UDP to the gateway's port 53 (rk_frame_dns_query) */
+	bool has_ack;	 /* the ACK flag is set */
+	bool pure_ack;	 /* ACK only: no payload, no SYN/FIN/RST/URG */
+	uint32_t paylen; /* TCP payload bytes */
+	int family;	 /* AF_INET or AF_INET6 */
 	uint8_t src[16], dst[16]; /* addresses (4 or 16 bytes used) */
 	uint16_t sport, dport;	  /* host byte order */
 	uint32_t ack;		  /* host byte order */

@@ -47,6 +47,7 @@
 #include "util/cleanup.h"
 #include "util/goparse.h"
 #include "util/log.h"
+#include "util/loop.h"
 
 #include <errno.h>
 #include <glib.h>
@@ -144,14 +145,6 @@ struct rk_stack {
 	uint64_t tap_read_errors, tap_write_errors, guest_errors;
 	bool warned_write, warned_read, warned_guest, warned_glib;
 };
-
-static int64_t rk_stack_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 /* --- the socket table: what corking needs --- */
 
@@ -478,13 +471,14 @@ static void rk_stack_tap_input(struct rk_stack *s)
 			return;
 		if (n == 0)
 			continue;
-		if (s->dns && rk_frame_dns_query(&s->plan, f, (size_t)n, &dq)) {
-			s->frames_in++;
-			rk_dnsfwd_query(s->dns, &dq, rk_stack_now_ns() / 1000000);
-			continue;
-		}
 		if (rk_frame_from_guest(&s->plan, f, (size_t)n, &fi) == RK_FRAME_DROP) {
 			s->dropped_in++;
+			continue;
+		}
+		/* the rewrite left it as it was: the forwarder takes it whole */
+		if (fi.dns && s->dns && rk_frame_dns_query(&s->plan, f, (size_t)n, &dq)) {
+			s->frames_in++;
+			rk_dnsfwd_query(s->dns, &dq, rk_loop_now_ms());
 			continue;
 		}
 		if (fi.tcp && fi.paylen)
@@ -555,7 +549,10 @@ static short rk_stack_dns_revents(int idx, void *opaque)
 
 static int64_t rk_stack_clock_ns(void *opaque)
 {
-	return rk_stack_now_ns();
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 static void *rk_stack_timer_add(struct rk_stack *s, SlirpTimerCb cb, void *cb_opaque,
@@ -604,7 +601,7 @@ static void rk_stack_timer_mod(void *timer, int64_t expire_ms, void *opaque)
 /* Run the timers that are due; lower *@timeout to the next one. */
 static void rk_stack_timers(struct rk_stack *s, uint32_t *timeout)
 {
-	int64_t now = rk_stack_now_ns() / 1000000;
+	int64_t now = rk_loop_now_ms();
 	struct rk_stack_timer *t;
 	bool again = true;
 
@@ -762,7 +759,7 @@ static void rk_stack_turn(struct rk_stack *s)
 	rk_stack_add_poll(s->wake, SLIRP_POLL_IN, s);
 	slirp_pollfds_fill(s->slirp, &timeout, rk_stack_add_poll, s);
 	if (s->dns)
-		rk_dnsfwd_fill(s->dns, rk_stack_dns_add, s, rk_stack_now_ns() / 1000000, &timeout);
+		rk_dnsfwd_fill(s->dns, rk_stack_dns_add, s, rk_loop_now_ms(), &timeout);
 	rk_stack_timers(s, &timeout);
 	n = poll(s->pfd, s->npfd, (int)timeout);
 	if (n < 0) {
@@ -774,7 +771,7 @@ static void rk_stack_turn(struct rk_stack *s)
 		rk_stack_tap_input(s);
 	slirp_pollfds_poll(s->slirp, select_error, rk_stack_get_revents, s);
 	if (s->dns)
-		rk_dnsfwd_poll(s->dns, rk_stack_dns_revents, s, rk_stack_now_ns() / 1000000);
+		rk_dnsfwd_poll(s->dns, rk_stack_dns_revents, s, rk_loop_now_ms());
 	rk_stack_timers(s, NULL);
 	if (n > 0 && (s->pfd[1].revents & POLLIN)) {
 		uint64_t v;

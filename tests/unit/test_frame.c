@@ -483,6 +483,30 @@ static void test_guest_dns_to_gw_not_rewritten(void **state)
 	assert_guest_untouched(&p, tcp(GUEST6, GW6, 40000, 53, T_SYN, 0, 0));
 }
 
+/* fi.dns tells the stack which frames to hand to the DNS forwarder: UDP to the gateway's 53 */
+static void test_guest_dns_flag(void **state)
+{
+	struct rk_frame_plan p = plan(true, false);
+	struct rk_frame_info fi;
+	struct frame fr;
+
+	fr = udp(GUEST4, GW4, 53, 30);
+	assert_int_equal(rk_frame_from_guest(&p, fr.b, fr.len, &fi), RK_FRAME_PASS);
+	assert_true(fi.dns);
+	fr = udp(GUEST6, GW6, 53, 30);
+	assert_int_equal(rk_frame_from_guest(&p, fr.b, fr.len, &fi), RK_FRAME_PASS);
+	assert_true(fi.dns);
+	fr = tcp(GUEST4, GW4, 40000, 53, T_SYN, 0, 0);
+	assert_int_equal(rk_frame_from_guest(&p, fr.b, fr.len, &fi), RK_FRAME_PASS);
+	assert_false(fi.dns);
+	fr = udp(GUEST4, GW4, 5353, 30);
+	assert_int_equal(rk_frame_from_guest(&p, fr.b, fr.len, &fi), RK_FRAME_PASS);
+	assert_false(fi.dns);
+	fr = udp(GUEST4, "198.18.0.1", 53, 30);
+	assert_int_equal(rk_frame_from_guest(&p, fr.b, fr.len, &fi), RK_FRAME_PASS);
+	assert_false(fi.dns);
+}
+
 static void test_guest_icmp4_echo_to_gw_rewritten(void **state)
 {
 	struct rk_frame_plan p = plan(false, false);
@@ -1541,6 +1565,7 @@ int main(void)
 	    cmocka_unit_test(test_guest_udp4_to_gw_rewritten),
 	    cmocka_unit_test(test_guest_udp4_zero_csum_stays_zero),
 	    cmocka_unit_test(test_guest_dns_to_gw_not_rewritten),
+	    cmocka_unit_test(test_guest_dns_flag),
 	    cmocka_unit_test(test_guest_icmp4_echo_to_gw_rewritten),
 	    cmocka_unit_test(test_guest_to_other_hosts_untouched),
 	    cmocka_unit_test(test_guest_to_alias_dropped),
