@@ -56,28 +56,29 @@ static int go_digit(char c)
 	return 99;
 }
 
-/* Parse unsigned digits of @base; underscores allowed (only between digits) if @us. */
+/* Parse unsigned digits of @base; underscores allowed if @us (base 0); @prefixed: a base prefix
+ * or a leading 0 came just before @s. */
 static int go_parse_digits(const char *s, unsigned base, bool us, bool prefixed, uint64_t *out)
 {
 	uint64_t v = 0;
 	bool range = false, any = false;
-	char prev = prefixed ? '_' : '0'; /* after a base prefix an underscore may follow */
+	/* Go's underscoreOK: an underscore must follow a digit or a base prefix, and precede a
+	 * digit ('0': a digit or prefix was last, '_': an underscore, '^': the start) */
+	char prev = prefixed ? '0' : '^';
 
 	if (!*s)
 		return -EINVAL;
 	for (; *s; s++) {
 		if (*s == '_') {
-			if (!us || (prev == '_' && !prefixed))
+			if (!us || prev != '0')
 				return -EINVAL;
 			prev = '_';
-			prefixed = false;
 			continue;
 		}
 		unsigned d = (unsigned)go_digit(*s);
 		if (d >= base)
 			return -EINVAL;
-		prefixed = false;
-		prev = *s;
+		prev = '0';
 		any = true;
 		if (v > (UINT64_MAX - d) / base)
 			range = true;
@@ -123,8 +124,8 @@ int go_parse_int(const char *s, int64_t *out)
 		else
 			base = 8, s += 1, prefixed = true;
 	}
-	/* base 0 permits underscores whenever a prefix (including a lone leading 0) was seen */
-	int rc = go_parse_digits(s, base, prefixed, prefixed, &u);
+	/* base 0 permits underscores between digits, and after a prefix (a leading 0 is a digit) */
+	int rc = go_parse_digits(s, base, true, prefixed, &u);
 	return go_finish_signed(neg, u, rc, out);
 }
 

@@ -23,7 +23,7 @@ int go_parse_bool(const char *s, bool *out);
 
 /**
  * go_parse_int - strconv.ParseInt(s, 0, 64): optional sign, 0x/0o/0b or leading-0 octal prefix,
- * underscores between digits when a prefix is used.
+ * underscores between digits (and right after a 0x/0o/0b prefix), as Go's underscoreOK allows.
  * Return: 0, -EINVAL (syntax, "parse error") or -ERANGE ("value out of range").
  */
 int go_parse_int(const char *s, int64_t *out);

@@ -42,6 +42,10 @@ static void test_int_ok(void **state)
 		  {"0b101", 5},
 		  {"0x_1_0", 16},
 		  {"0_10", 8},
+		  {"1_500", 1500}, /* base 0 takes underscores in decimal too (Go's underscoreOK) */
+		  {"-1_0", -10},
+		  {"0_7", 7},
+		  {"00_1", 1},
 		  {"00", 0},
 		  {"9223372036854775807", INT64_MAX},
 		  {"-9223372036854775808", INT64_MIN}};
@@ -55,8 +59,8 @@ static void test_int_ok(void **state)
 
 static void test_int_bad(void **state)
 {
-	const char *syntax[] = {"",   "abc", "1_0",    "08",   "0x",  "1e3",
-				" 1", "1 ",  "0x1__0", "0x1_", "--1", "+"};
+	const char *syntax[] = {"",	"abc",	  "1__0", "_1",	 "1_",	"08", "0x",  "1e3", " 1",
+				"1 ",	"0x1__0", "0x1_", "--1", "+",	"0_", "0x_", "+_1"};
 	int64_t v;
 
 	for (size_t i = 0; i < sizeof(syntax) / sizeof(syntax[0]); i++)
