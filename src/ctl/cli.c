@@ -10,7 +10,6 @@
 #include "util/goparse.h"
 #include "util/goquote.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -271,33 +270,4 @@ int rk_ctl_main(int argc, char **argv)
 	if (cmd < 0)
 		return rk_ctl_no_topic(fs.argv[0]);
 	return rk_ctl_run_command(&ctl, (enum rk_ctl_cmd)cmd, fs.argc - 1, fs.argv + 1);
-}
-
-int rk_ctl_errf(struct rk_ctl_err *e, const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	free(e->msg);
-	e->msg = n < 0 ? NULL : s;
-	e->len = n < 0 ? 0 : (size_t)n;
-	return -1;
-}
-
-int rk_ctl_errset(struct rk_ctl_err *e, const char *msg, size_t len)
-{
-	char *s = malloc(len + 1);
-
-	free(e->msg);
-	e->msg = s;
-	e->len = s ? len : 0;
-	if (s) {
-		memcpy(s, msg, len);
-		s[len] = '\0';
-	}
-	return -1;
 }

@@ -19,6 +19,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -32,6 +34,35 @@
 #define RK_CTL_BODY_MAX	  (16u << 20)
 /* upstream's HTTPStatusErrorBodyMaxLength */
 #define RK_CTL_ERROR_BODY_MAX 65536
+
+int rk_ctl_errf(struct rk_ctl_err *e, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	free(e->msg);
+	e->msg = n < 0 ? NULL : s;
+	e->len = n < 0 ? 0 : (size_t)n;
+	return -1;
+}
+
+int rk_ctl_errset(struct rk_ctl_err *e, const char *msg, size_t len)
+{
+	char *s = malloc(len + 1);
+
+	free(e->msg);
+	e->msg = s;
+	e->len = s ? len : 0;
+	if (s) {
+		memcpy(s, msg, len);
+		s[len] = '\0';
+	}
+	return -1;
+}
 
 int rk_ctl_socket_path(const struct rk_ctl *ctl, char *buf, size_t len, struct rk_ctl_err *e)
 {
