@@ -11,14 +11,16 @@
 # runs (tests/lib/setup-root.sh: test user rktest with sub-IDs, privileged helper + sudoers,
 # propagation tmpfs, /dev/net/tun); delegate a fresh cgroup2 directory to the test user
 # (tests/lib/cgroup.sh); run pytest on tests/integration as that user inside a private network
-# namespace (tests/lib/as-test-user.sh), then the network, signal and exit-code tests again with
-# the ASan+UBSan binary; print a summary. Its last line is "N passed, M failed"
+# namespace (tests/lib/as-test-user.sh), then the rootless Docker end-to-end tests (tests/e2e) the
+# same way, then the network, signal and exit-code tests again with the ASan+UBSan binary;
+# print a summary. Its last line is "N passed, M failed"
 # over unit, fuzz and integration tests, and the exit status is non-zero if anything failed, if
 # a step failed, or if no test ran. With CI=true a skipped test counts as failed.
 #
 # --no-build skips the builds, the unit tests and the fuzz run (to try the integration set-up
 #   alone, e.g. with RK_BIN=/usr/bin/rootlesskit). PYTEST_ARGS replace the default
-#   "tests/integration"; include the path: tests/run.sh tests/integration -k port.
+#   "tests/integration" and "tests/e2e"; include the path: tests/run.sh tests/integration -k
+#   port, or tests/run.sh --no-build tests/e2e for rootless Docker alone.
 # Environment: RK_BIN (default <repo>/build/rootlesskit), CI, FUZZ_SECONDS (per fuzz target),
 #   RK_TEST_TIMEOUT (seconds per integration test, default 300), RK_TEST_TOTAL_TIMEOUT (seconds
 #   for all of pytest, default 3600).
@@ -223,6 +225,10 @@ run_pytest() {
 }
 
 run_pytest integration "$rk_bin" "${pytest_args[@]}"
+# Rootless Docker end to end (tests/e2e): Debian's dockerd-rootless.sh under our rootlesskit.
+if [ ${#pytest_args_given[@]} -eq 0 ]; then
+	run_pytest e2e "$rk_bin" tests/e2e
+fi
 # The sanitizer build through the tests that drive the event loops, the channel, the helpers,
 # the network drivers, the port data path and the API hardest: a memory error or a leak in the parent or the child fails them.
 asan_bin=$repo/build-asan/rootlesskit
