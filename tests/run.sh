@@ -238,7 +238,7 @@ if [ "$build" = 1 ] && [ -z "${RK_BIN:-}" ] && [ ${#pytest_args_given[@]} -eq 0 
 		run_pytest "integration (asan)" "$asan_bin" tests/integration/test_network.py \
 			tests/integration/test_signals.py tests/integration/test_exit_codes.py \
 			tests/integration/test_ports.py tests/integration/test_api.py \
-			tests/integration/test_stack.py
+			tests/integration/test_stack.py tests/integration/test_docker_proxy.py
 	else
 		fail_step "integration (asan): $asan_bin was not built"
 	fi

@@ -267,9 +267,9 @@ static void rk_dproxy_itoa(int64_t v, char *buf, size_t len)
 static int rk_dproxy_start_real(struct rk_dproxy *d, struct rk_ctl_err *e)
 {
 	char exe[PATH_MAX], cport[24], hport[24];
-	char *argv[] = {rk_dproxy_real,	   rk_dproxy_f_cip,   NULL, rk_dproxy_f_cport, cport,
-			rk_dproxy_f_hip,   d->child_ip,	      rk_dproxy_f_hport, hport,
-			rk_dproxy_f_proto, NULL,	      NULL};
+	char *argv[] = {rk_dproxy_real, rk_dproxy_f_cip,   NULL,	rk_dproxy_f_cport,
+			cport,		rk_dproxy_f_hip,   d->child_ip, rk_dproxy_f_hport,
+			hport,		rk_dproxy_f_proto, NULL,	NULL};
 	int pfd[2], err = 0;
 	pid_t parent = getpid(), pid;
 	ssize_t n;
@@ -343,28 +343,50 @@ static void rk_dproxy_wait_stop(struct rk_dproxy *d)
 	}
 }
 
+/* upstream's protocolUnsupportedError, logged as a warning (#250: the port is skipped). */
+static void rk_dproxy_unsupported(const struct rk_dproxy *d, const char *proto)
+{
+	const struct rk_api_port_info *pi = &d->info.port;
+	char where[160], qwhere[400], qproto[80], qdriver[160], *msg = NULL;
+
+	go_strconv_quote(proto, strlen(proto), qproto, sizeof(qproto));
+	go_strconv_quote(pi->driver, strlen(pi->driver), qdriver, sizeof(qdriver));
+	rk_dproxy_join(d->args.host_ip, d->args.host_port, where, sizeof(where));
+	go_strconv_quote(where, strlen(where), qwhere, sizeof(qwhere));
+	if (asprintf(&msg,
+		     "protocol %s is not supported by the RootlessKit port driver %s, discarding "
+		     "request for %s",
+		     qproto, qdriver, qwhere) >= 0)
+		rk_dproxy_warn(msg);
+	free(msg);
+}
+
 /*
  * Steps 1-4 of the theory of operation. Return: 0 when the real proxy runs (or the proto is
  * skipped: *@skipped set), -1 with @e set otherwise.
  */
 static int rk_dproxy_setup(struct rk_dproxy *d, bool *skipped, struct rk_ctl_err *e)
 {
+	const char *dir = getenv("ROOTLESSKIT_STATE_DIR");
 	struct rk_ctl ctl = {0};
 	struct rk_api_port_info *pi = &d->info.port;
-	char proto[64], where[160], msg[512], qproto[80], qdriver[80];
+	const char *p = d->args.proto;
+	size_t plen = strlen(p);
+	char *proto = NULL;
 	bool found = false;
-	size_t plen;
+	int rc;
 
-	if (!getenv("ROOTLESSKIT_STATE_DIR") || !*getenv("ROOTLESSKIT_STATE_DIR"))
+	if (!dir || !*dir)
 		return rk_ctl_errf(e, "$ROOTLESSKIT_STATE_DIR needs to be set");
 	if (rk_ctl_socket_path(&ctl, d->sock, sizeof(d->sock), e))
 		return rk_ctl_errf(e, "error while connecting to RootlessKit API socket: %s",
 				   e->msg);
 	if (rk_dproxy_get_info(d, e))
-		return rk_ctl_errf(e,
-				   "failed to call info API, probably RootlessKit binary is too old "
-				   "(needs to be v0.14.0 or later): %s",
-				   e->msg);
+		return rk_ctl_errf(
+		    e,
+		    "failed to call info API, probably RootlessKit binary is too old "
+		    "(needs to be v0.14.0 or later): %s",
+		    e->msg);
 	if (!d->info.has_port || !strcmp(pi->driver, "none") || !strcmp(pi->driver, "implicit"))
 		return rk_dproxy_exec_real(d, e);
 
@@ -380,30 +402,22 @@ static int rk_dproxy_setup(struct rk_dproxy *d, bool *skipped, struct rk_ctl_err
 	}
 
 	/* "tcp" becomes "tcp4"/"tcp6" by the host IP's family (libnetwork >= 20201216) */
-	plen = strlen(d->args.proto);
-	if (plen >= sizeof(proto) - 1)
-		plen = sizeof(proto) - 2; /* longer than any proto: only the warning shows it */
-	memcpy(proto, d->args.proto, plen);
-	proto[plen] = '\0';
-	if (!plen || (proto[plen - 1] != '4' && proto[plen - 1] != '6'))
-		strcat(proto, rk_dproxy_is_ipv6(d->args.host_ip) ? "6" : "4");
+	if (asprintf(&proto, "%s%s", p,
+		     plen && (p[plen - 1] == '4' || p[plen - 1] == '6') ? ""
+		     : rk_dproxy_is_ipv6(d->args.host_ip)		? "6"
+									: "4") < 0)
+		return rk_ctl_errf(e, "%s", go_strerror(ENOMEM));
 	for (size_t i = 0; i < pi->n_protos; i++)
 		found = found || !strcmp(pi->protos[i], proto);
-	if (!found || strlen(d->args.proto) >= sizeof(proto) - 1) {
-		go_strconv_quote(proto, strlen(proto), qproto, sizeof(qproto));
-		go_strconv_quote(pi->driver, strlen(pi->driver), qdriver, sizeof(qdriver));
-		rk_dproxy_join(d->args.host_ip, d->args.host_port, where, sizeof(where));
-		go_strconv_quote(where, strlen(where), msg, sizeof(msg));
-		snprintf(where, sizeof(where), "%s", msg);
-		snprintf(msg, sizeof(msg),
-			 "protocol %s is not supported by the RootlessKit port driver %s, "
-			 "discarding request for %s",
-			 qproto, qdriver, where);
-		rk_dproxy_warn(msg);
+	if (!found) {
+		rk_dproxy_unsupported(d, proto);
+		free(proto);
 		*skipped = true;
 		return 0;
 	}
-	if (rk_dproxy_add_port(d, proto, e))
+	rc = rk_dproxy_add_port(d, proto, e);
+	free(proto);
+	if (rc)
 		return rk_ctl_errf(e, "error while calling PortManager.AddPort(): %s", e->msg);
 	if (rk_dproxy_start_real(d, e))
 		return rk_ctl_errf(e, "error while starting %s: %s", RK_DPROXY_REAL, e->msg);

@@ -16,11 +16,11 @@
 /* The command line dockerd gives (`-proto tcp -host-ip 0.0.0.0 -host-port 8080
  * -container-ip 172.17.0.2 -container-port 80`); the strings point into argv. */
 struct rk_dproxy_args {
-	char *container_ip; /* default "" */
-	int64_t container_port;	  /* default -1 */
-	char *host_ip;	    /* default "" */
-	int64_t host_port;	  /* default -1 */
-	char *proto;	    /* default "tcp" */
+	char *container_ip;	/* default "" */
+	int64_t container_port; /* default -1 */
+	char *host_ip;		/* default "" */
+	int64_t host_port;	/* default -1 */
+	char *proto;		/* default "tcp" */
 };
 
 enum rk_dproxy_parse_rc {
@@ -36,8 +36,8 @@ enum rk_dproxy_parse_rc {
  * @err: for RK_DPROXY_ARGS_BAD, e.g. `flag provided but not defined: -foo`, `invalid value
  * "abc" for flag -host-port: parse error` (always terminated; a long value is cut).
  */
-enum rk_dproxy_parse_rc rk_dproxy_parse(int argc, char **argv, struct rk_dproxy_args *a,
-					char *err, size_t errlen);
+enum rk_dproxy_parse_rc rk_dproxy_parse(int argc, char **argv, struct rk_dproxy_args *a, char *err,
+					size_t errlen);
 
 /** rk_dproxy_usage - Go's default usage text, `Usage of <argv0>:` and the flags' defaults. */
 void rk_dproxy_usage(FILE *f, const char *argv0);

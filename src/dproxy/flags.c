@@ -23,11 +23,11 @@ struct rk_dproxy_flag {
 
 /* In Go's usage order (sorted by name). */
 static const struct rk_dproxy_flag rk_dproxy_flags[] = {
-	{"container-ip", RK_DPROXY_STRING, offsetof(struct rk_dproxy_args, container_ip)},
-	{"container-port", RK_DPROXY_INT, offsetof(struct rk_dproxy_args, container_port)},
-	{"host-ip", RK_DPROXY_STRING, offsetof(struct rk_dproxy_args, host_ip)},
-	{"host-port", RK_DPROXY_INT, offsetof(struct rk_dproxy_args, host_port)},
-	{"proto", RK_DPROXY_STRING, offsetof(struct rk_dproxy_args, proto)},
+    {"container-ip", RK_DPROXY_STRING, offsetof(struct rk_dproxy_args, container_ip)},
+    {"container-port", RK_DPROXY_INT, offsetof(struct rk_dproxy_args, container_port)},
+    {"host-ip", RK_DPROXY_STRING, offsetof(struct rk_dproxy_args, host_ip)},
+    {"host-port", RK_DPROXY_INT, offsetof(struct rk_dproxy_args, host_port)},
+    {"proto", RK_DPROXY_STRING, offsetof(struct rk_dproxy_args, proto)},
 };
 
 static const char rk_dproxy_defaults[] = "  -container-ip string\n"
@@ -47,7 +47,7 @@ void rk_dproxy_usage(FILE *f, const char *argv0)
 }
 
 static enum rk_dproxy_parse_rc rk_dproxy_bad(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static enum rk_dproxy_parse_rc rk_dproxy_bad(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -93,8 +93,8 @@ static enum rk_dproxy_parse_rc rk_dproxy_set(const struct rk_dproxy_flag *fl, ch
 /* the string flags' defaults */
 static char rk_dproxy_empty[] = "", rk_dproxy_tcp[] = "tcp";
 
-enum rk_dproxy_parse_rc rk_dproxy_parse(int argc, char **argv, struct rk_dproxy_args *a,
-					char *err, size_t errlen)
+enum rk_dproxy_parse_rc rk_dproxy_parse(int argc, char **argv, struct rk_dproxy_args *a, char *err,
+					size_t errlen)
 {
 	*a = (struct rk_dproxy_args){.container_ip = rk_dproxy_empty,
 				     .container_port = -1,

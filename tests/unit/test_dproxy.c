@@ -34,9 +34,9 @@ static enum rk_dproxy_parse_rc parse(struct rk_dproxy_args *a, char *err, const 
 
 static void test_dockerd_command_line(void **state)
 {
-	const char *w[] = {"-proto",	    "tcp", "-host-ip",	      "0.0.0.0", "-host-port",
-			   "8080",	    "-container-ip", "172.17.0.2", "-container-port",
-			   "80",	    NULL};
+	const char *w[] = {"-proto", "tcp",	      "-host-ip",   "0.0.0.0",	       "-host-port",
+			   "8080",   "-container-ip", "172.17.0.2", "-container-port", "80",
+			   NULL};
 	struct rk_dproxy_args a;
 	char err[256];
 
@@ -52,7 +52,7 @@ static void test_defaults_and_forms(void **state)
 {
 	const char *none[] = {NULL};
 	const char *forms[] = {"--host-port=0x10", "-container-port", "1_000", "--proto=udp",
-			       "-host-ip=", "-host-port", "017", NULL};
+			       "-host-ip=",	   "-host-port",      "017",   NULL};
 	const char *stop[] = {"-proto", "udp", "x", "-foo", NULL};
 	const char *dashes[] = {"-host-port", "5", "--", "-foo", NULL};
 	const char *dash[] = {"-", "-foo", NULL};
@@ -95,10 +95,12 @@ static void test_bad(void **state)
 	    {{"-host-port"}, "flag needs an argument: -host-port"},
 	    {{"--host-port=12", "--container-port"}, "flag needs an argument: -container-port"},
 	    {{"-host-port="}, "invalid value \"\" for flag -host-port: parse error"},
-	    {{"-host-port=\xc3\xa9"}, "invalid value \"\xc3\xa9\" for flag -host-port: parse error"},
+	    {{"-host-port=\xc3\xa9"},
+	     "invalid value \"\xc3\xa9\" for flag -host-port: parse error"},
 	    {{"-host-port", "\x01"}, "invalid value \"\\x01\" for flag -host-port: parse error"},
 	    {{"-host-port", " 1"}, "invalid value \" 1\" for flag -host-port: parse error"},
-	    {{"-container-port", "09"}, "invalid value \"09\" for flag -container-port: parse error"},
+	    {{"-container-port", "09"},
+	     "invalid value \"09\" for flag -container-port: parse error"},
 	    {{"-proto"}, "flag needs an argument: -proto"},
 	    {{"---x"}, "bad flag syntax: ---x"},
 	    {{"-=x"}, "bad flag syntax: -=x"},

@@ -59,8 +59,8 @@ static void test_int_ok(void **state)
 
 static void test_int_bad(void **state)
 {
-	const char *syntax[] = {"",	"abc",	  "1__0", "_1",	 "1_",	"08", "0x",  "1e3", " 1",
-				"1 ",	"0x1__0", "0x1_", "--1", "+",	"0_", "0x_", "+_1"};
+	const char *syntax[] = {"",   "abc",	"1__0", "_1",  "1_", "08", "0x",  "1e3", " 1",
+				"1 ", "0x1__0", "0x1_", "--1", "+",  "0_", "0x_", "+_1"};
 	int64_t v;
 
 	for (size_t i = 0; i < sizeof(syntax) / sizeof(syntax[0]); i++)
