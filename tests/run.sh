@@ -239,6 +239,8 @@ if [ "$build" = 1 ] && [ -z "${RK_BIN:-}" ] && [ ${#pytest_args_given[@]} -eq 0 
 			tests/integration/test_signals.py tests/integration/test_exit_codes.py \
 			tests/integration/test_ports.py tests/integration/test_api.py \
 			tests/integration/test_stack.py tests/integration/test_docker_proxy.py
+		# rootless Docker with the sanitizer build as rootlesskit and as the docker-proxy stand-in
+		run_pytest "e2e (asan)" "$asan_bin" tests/e2e
 	else
 		fail_step "integration (asan): $asan_bin was not built"
 	fi

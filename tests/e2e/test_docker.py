@@ -234,7 +234,7 @@ def test_sigterm_stops_everything(dk):
     assert {"dockerd", "containerd"} <= comms, comms
     assert os.path.isdir(dk.state_dir)
     rc = dk.stop()
-    assert rc in (0, 1), f"rootlesskit exited with {rc}:\n{dk.log()}"
+    assert rc == 0, f"rootlesskit exited with {rc} (dockerd ends with 0 on SIGTERM):\n{dk.log()}"
     wait_until(lambda: not any(alive(p) for p in procs), TIMEOUT, "every process to end")
     assert not os.path.exists(dk.state_dir)
     assert closed("127.0.0.1", port)
