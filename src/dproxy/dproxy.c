@@ -296,6 +296,7 @@ static int rk_dproxy_start_real(struct rk_dproxy *d, struct rk_ctl_err *e)
 			_exit(127);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
 		execv(exe, argv);
 		err = errno;
 		(void)!write(pfd[1], &err, sizeof(err));
@@ -327,6 +328,7 @@ static int rk_dproxy_exec_real(struct rk_dproxy *d, struct rk_ctl_err *e)
 		return -1;
 	d->argv[0] = rk_dproxy_real;
 	sigprocmask(SIG_UNBLOCK, &d->sigs, NULL);
+	signal(SIGPIPE, SIG_DFL);
 	execv(exe, d->argv);
 	return rk_ctl_errf(e, "%s", go_strerror(errno));
 }
@@ -448,6 +450,9 @@ int rk_dproxy_main(int argc, char **argv)
 	int rc = 0;
 
 	rk_dproxy_reserve_status_fd();
+	/* dockerd may have closed the status pipe (it gave up after 16 s): a write there must
+	 * fail with EPIPE, not kill us before the port is removed (Go ignores it the same way) */
+	signal(SIGPIPE, SIG_IGN);
 	if (!d) {
 		rk_dproxy_status("1\n", 2);
 		return 1;

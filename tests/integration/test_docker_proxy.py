@@ -47,8 +47,10 @@ class Proxy:
     """A proxy run as dockerd runs it; .status is what it wrote on fd 3 (up to "0\\n" or its
     exit)."""
 
-    def __init__(self, binary, rk, args, *, env=None, path=None):
+    def __init__(self, binary, rk, args, *, env=None, path=None, reader_gone=False):
         r, w = os.pipe()
+        if reader_gone:  # dockerd gave up and closed its end
+            os.close(r)
         self.env = {"PATH": path if path is not None else os.environ["PATH"] + ":/usr/sbin",
                     "ROOTLESSKIT_STATE_DIR": str(rk.state_dir)} if env is None else env
         cmd = ["nsenter", "-t", str(rk.child_pid), "-U", "--preserve-credentials", "-n",
@@ -58,8 +60,9 @@ class Proxy:
                                   env=self.env, stdin=subprocess.DEVNULL,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         os.close(w)
-        self.status = self._read_status(r)
-        os.close(r)
+        self.status = None if reader_gone else self._read_status(r)
+        if not reader_gone:
+            os.close(r)
 
     def _read_status(self, fd, timeout=TIMEOUT):
         data = b""
@@ -299,3 +302,22 @@ def test_bad_flags_like_go(tmp_path):
             out.append((r.returncode, r.stderr.replace(binary, "PROG").split(" ", 2)[-1]
                         if r.returncode == 1 else r.stderr.replace(binary, "PROG")))
         assert out[0] == out[1], args
+
+
+def test_status_pipe_closed(start_rk):
+    """dockerd closed the status pipe (it gives up after 16 s): writing the status must not
+    kill the proxy (SIGPIPE) before it has cleaned up; it ends with its own status."""
+    rk = start_rk(net="slirp4netns",
+                  extra=["--disable-host-loopback", "--port-driver=slirp4netns"],
+                  server_args=["tcp:0.0.0.0:80"])
+    port = free_port()
+    skipped = Proxy(OURS, rk, dockerd_args("tcp", "::1", port, "::1"), reader_gone=True)
+    assert skipped.finish() == 0, skipped.stderr
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", port))
+        holder.listen()
+        failed = Proxy(OURS, rk, dockerd_args("tcp", "127.0.0.1", port), reader_gone=True)
+        assert failed.finish() == 1, failed.stderr
+        assert "error while calling PortManager.AddPort(): " in failed.stderr
+    assert ports(rk) == []
+
