@@ -17,15 +17,17 @@ make. No registry is reachable or asked: the image is imported from a tarball.
 
 import io
 import os
-import random
 import signal
-import socket
 import subprocess
+import sys
 import tarfile
-import time
 from pathlib import Path
 
 import pytest
+
+# tests/lib/netutil.py: helpers shared with tests/integration
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
+from netutil import free_port, recv_line, wait_until  # noqa: E402,F401 (re-exported)
 
 REPO = Path(__file__).resolve().parents[2]
 RK_BIN = os.environ.get("RK_BIN") or str(REPO / "build" / "rootlesskit")
@@ -79,42 +81,6 @@ def image_tar(tmp_path_factory):
         ti.size, ti.mode = len(data), 0o644
         t.addfile(ti, io.BytesIO(data))
     return tar
-
-
-_given = set()
-
-
-def free_port():
-    """A TCP and UDP port free on every address here, never the same twice."""
-    for _ in range(1000):
-        port = random.randint(20000, 30000)
-        if port in _given:
-            continue
-        ok = True
-        for typ in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
-            s = socket.socket(socket.AF_INET6, typ)
-            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-            try:
-                s.bind(("::", port))
-            except OSError:
-                ok = False
-            finally:
-                s.close()
-        if ok:
-            _given.add(port)
-            return port
-    raise AssertionError("no free port")
-
-
-def wait_until(pred, timeout, what, interval=0.1):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v:
-            return v
-        if time.monotonic() >= deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)
 
 
 def descendants(pid):
@@ -182,7 +148,7 @@ class RootlessDocker:
             self.p = subprocess.Popen(["dockerd-rootless.sh"], env=self.env, stdout=log,
                                       stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         try:
-            wait_until(self._ready, TIMEOUT, "dockerd to answer")
+            wait_until(self._ready, TIMEOUT, interval=0.1, what="dockerd to answer")
         except BaseException:
             self.stop()
             raise

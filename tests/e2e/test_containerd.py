@@ -35,7 +35,7 @@ def test_containerd_rootless(net, bin_dir, tmp_path):
                          env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:
         child = wait_until(lambda: (state_dir / "child_pid").exists() and
-                           (state_dir / "child_pid").read_text(), TIMEOUT, "child_pid")
+                           (state_dir / "child_pid").read_text(), TIMEOUT, what="child_pid")
 
         def ctr(*args):
             return subprocess.run(["nsenter", "-U", "--preserve-credentials", "-m", "-n", "-t",
@@ -43,7 +43,7 @@ def test_containerd_rootless(net, bin_dir, tmp_path):
                                   text=True, timeout=TIMEOUT)
 
         r = wait_until(lambda: (lambda r: r if r.returncode == 0 else None)(ctr("version")),
-                       TIMEOUT, "containerd to answer ctr in the child")
+                       TIMEOUT, interval=0.1, what="containerd to answer ctr in the child")
         assert "Server:" in r.stdout and "Version:" in r.stdout, r.stdout
         r = ctr("namespaces", "create", "e2e")
         assert r.returncode == 0, r.stderr
@@ -51,7 +51,8 @@ def test_containerd_rootless(net, bin_dir, tmp_path):
         procs = descendants(p.pid)
         p.send_signal(signal.SIGTERM)
         p.wait(timeout=TIMEOUT)
-        wait_until(lambda: not any(alive(x) for x in procs), TIMEOUT, "every process to end")
+        wait_until(lambda: not any(alive(x) for x in procs), TIMEOUT, interval=0.1,
+                   what="every process to end")
         assert not state_dir.exists()
     finally:
         if p.poll() is None:

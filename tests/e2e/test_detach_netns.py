@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TIMEOUT, alive, descendants, free_port, wait_until
+from conftest import TIMEOUT, alive, descendants, free_port, recv_line, wait_until
 
 STACKS = [
     pytest.param(("slirp4netns", "builtin"), id="slirp4netns"),
@@ -105,20 +105,10 @@ def flags(state_dir, net, port_driver):
             "--copy-up=/run", "--propagation=rslave", "--detach-netns"]
 
 
-def read_line(s):
-    data = b""
-    while not data.endswith(b"\n"):
-        chunk = s.recv(4096)
-        if not chunk:
-            break
-        data += chunk
-    return data.decode()
-
-
 def ask(host, port):
     try:
         with socket.create_connection((host, port), timeout=3) as s:
-            return read_line(s)
+            return recv_line(s, timeout=3)
     except OSError:
         return None
 
@@ -141,7 +131,8 @@ def test_docker_v29_flag_set(stack, bin_dir, tmp_path):
         def output():
             out.seek(0)
             return out.read()
-        wait_until(lambda: "ready\n" in output() or p.poll() is not None, TIMEOUT, "the stand-in")
+        wait_until(lambda: "ready\n" in output() or p.poll() is not None, TIMEOUT,
+                   interval=0.1, what="the stand-in")
         text = output()
         assert p.poll() is None, text
         lines = {}
@@ -174,10 +165,10 @@ def test_docker_v29_flag_set(stack, bin_dir, tmp_path):
             want = "127.0.0.1" if ":" not in host else "::1"
             if mode == "implicit":
                 want = None
-            got = wait_until(lambda: ask(host, port), 15, f"{host}:{port}")
+            got = wait_until(lambda: ask(host, port), 15, interval=0.1, what=f"{host}:{port}")
             assert got.startswith("from the detached netns"), got
             if want:
-                assert got == f"from the detached netns {want}\n", got
+                assert got == f"from the detached netns {want}", got
         if mode == "api":  # the container goes: dockerd removes its ports
             r = subprocess.run([*ctl, "remove-ports", "1", "2"], capture_output=True,
                                text=True, timeout=TIMEOUT)
@@ -187,7 +178,8 @@ def test_docker_v29_flag_set(stack, bin_dir, tmp_path):
         procs = descendants(p.pid)
         p.send_signal(signal.SIGTERM)
         p.wait(timeout=TIMEOUT)
-        wait_until(lambda: not any(alive(x) for x in procs), TIMEOUT, "every process to end")
+        wait_until(lambda: not any(alive(x) for x in procs), TIMEOUT, interval=0.1,
+                   what="every process to end")
         assert not state_dir.exists()
         assert ask("127.0.0.1", port) is None
         assert not os.path.exists("/etc/e2e-copied-up")  # copy-up stayed in the namespace

@@ -60,11 +60,11 @@ def http_get(host, port, timeout=5):
     return data.split(b"\r\n\r\n", 1)[-1].decode(errors="replace")
 
 
-def serves(host, port, timeout=15):
+def serves(host, port, timeout=30):
     """Whether host:port serves the container's page (within timeout: pasta's implicit
     forwarding notices new listeners by scanning, about once a second)."""
-    return wait_until(lambda: http_get(host, port) == PAGE or None, timeout,
-                      f"the page on {host}:{port}")
+    return wait_until(lambda: http_get(host, port) == PAGE or None, timeout, interval=0.1,
+                      what=f"the page on {host}:{port}")
 
 
 def closed(host, port):
@@ -111,7 +111,7 @@ def test_publish_loopback(dk):
         assert proxies, "no rootlesskit-docker-proxy of ours among dockerd's children"
         assert closed(addr4(), port)  # bound to 127.0.0.1 only
     dk.docker("rm", "-f", cid)
-    wait_until(lambda: closed("127.0.0.1", port), 10, "the port to close")
+    wait_until(lambda: closed("127.0.0.1", port), 10, interval=0.1, what="the port to close")
     assert specs(dk, port) == []
 
 
@@ -131,7 +131,8 @@ def test_publish_all_addresses(dk):
             ("tcp4", "0.0.0.0"), ("tcp6", "::")]
     dk.docker("rm", "-f", cid)
     for host in hosts:
-        wait_until(lambda: closed(host, port), 10, f"{host}:{port} to close")
+        wait_until(lambda: closed(host, port), 10, interval=0.1,
+                   what=f"{host}:{port} to close")
     assert specs(dk, port) == []
 
 
@@ -146,8 +147,9 @@ def test_udp(dk):
         time.sleep(3)  # pasta's scan interval is one second
         assert udp_echo("127.0.0.1", port) is None
     else:
-        wait_until(lambda: udp_echo("127.0.0.1", port) == b"ping-e2e", 15, "the UDP echo")
-        wait_until(lambda: udp_echo(addr4(), port) == b"ping-e2e", 15, "the UDP echo")
+        for host in ("127.0.0.1", addr4()):
+            wait_until(lambda: udp_echo(host, port) == b"ping-e2e", 15, interval=0.1,
+                       what=f"the UDP echo on {host}")
         assert sorted(s["proto"] for s in specs(dk, port)) == ["udp4", "udp6"]
     dk.docker("rm", "-f", cid)
     assert specs(dk, port) == []
@@ -235,6 +237,7 @@ def test_sigterm_stops_everything(dk):
     assert os.path.isdir(dk.state_dir)
     rc = dk.stop()
     assert rc == 0, f"rootlesskit exited with {rc} (dockerd ends with 0 on SIGTERM):\n{dk.log()}"
-    wait_until(lambda: not any(alive(p) for p in procs), TIMEOUT, "every process to end")
+    wait_until(lambda: not any(alive(p) for p in procs), TIMEOUT, interval=0.1,
+               what="every process to end")
     assert not os.path.exists(dk.state_dir)
     assert closed("127.0.0.1", port)

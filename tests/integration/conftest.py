@@ -65,11 +65,16 @@ import shutil
 import signal
 import stat
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+# tests/lib/netutil.py: helpers shared with tests/e2e (wait_until is re-exported from here)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
+from netutil import wait_until  # noqa: E402,F401
 
 REPO = Path(__file__).resolve().parents[2]
 RK_BIN = os.environ.get("RK_BIN") or str(REPO / "build" / "rootlesskit")
@@ -266,18 +271,6 @@ def env_with(**kv):
         else:
             env[k] = str(v)
     return env
-
-
-def wait_until(pred, timeout, interval=0.02, what="condition"):
-    """Poll pred() until it returns a truthy value; return it, or fail."""
-    deadline = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v:
-            return v
-        if time.monotonic() >= deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)
 
 
 def wait_child_pid(state_dir, timeout=20):
