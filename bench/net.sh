@@ -57,9 +57,11 @@
 # expiring ping record still takes 3 s: read the median, not the mean).
 #
 # Output: in DIR the raw iperf3 JSON (iperf-*.json, client side; *.server.json), the probes, the
-# hyperfine JSON (startup-*.json) and results.tsv; on stdout a Markdown report with the machine,
-# the date and the command. Exits non-zero (after the report) when a run produced no number or a
-# check failed.
+# hyperfine JSON (startup-*.json), results.tsv, and results.json: the report's numbers in the
+# schema of bench/results-schema.md (a figure per throughput row, each with the raw veth at its MTU
+# as the physical limit, one for the raw loopback, and a figure per start-up row); on stdout a
+# Markdown report with the machine, the date and the command. Exits non-zero (after the report)
+# when a run produced no number or a check failed.
 set -euo pipefail
 self=$(readlink -f "${BASH_SOURCE[0]}")
 repo=$(cd "$(dirname "$self")/.." && pwd)
@@ -200,9 +202,17 @@ stop_server() {
 	wait "$srv" 2>/dev/null || true
 	srv=''
 }
-helper_pids() { # the PIDs of this user's live slirp4netns and pasta processes (not zombies)
-	ps -u "$(id -u)" -o pid=,stat=,comm= |
-		awk '$2 !~ /^[ZX]/ && $3 ~ /^(slirp4netns|pasta|passt)/ { print $1 }' | sort
+bed_netns=$(readlink /proc/self/ns/net)
+# The PIDs of this run's live slirp4netns and pasta processes (not zombies): the user's helpers
+# whose network namespace is this run's bed (a helper lives in its parent's netns), so that a
+# concurrent run of the same user in another bed (a test, another benchmark) is never counted
+# nor ended.
+helper_pids() {
+	local p
+	for p in $(ps -u "$(id -u)" -o pid=,stat=,comm= |
+		awk '$2 !~ /^[ZX]/ && $3 ~ /^(slirp4netns|pasta|passt)/ { print $1 }'); do
+		if [ "$(readlink "/proc/$p/ns/net" 2>/dev/null)" = "$bed_netns" ]; then echo "$p"; fi
+	done | sort
 }
 
 printf 'name\tdriver\tside\tmtu\tround\tstatus\tleaked\n' >"$out/results.tsv"
@@ -416,6 +426,12 @@ def cell(v, fmt="{:.2f}"):
 def ratio(a, b):
     return statistics.median(a) / statistics.median(b) if a and b else None
 
+# results.json (bench/results-schema.md): the same numbers as the tables below, for bench/report.py
+figures = {}
+def figure(id, group, title, unit, better, values, ratio_to, chart, **optional):
+    figures[id] = dict(id=id, group=group, title=title, unit=unit, better=better, values=values,
+                       ratio_to=ratio_to, chart=chart, **optional)
+
 u = os.uname()
 print(f"""## Network drivers: iperf3 child→host and start-up
 
@@ -436,10 +452,20 @@ For pasta the reference is pasta on its own with the options ours gives it (1.1.
 | --- | ---: | ---: | ---: | ---: | --- | ---: |""")
 veth = {m: series("veth", "physical", m) for m in (1500, 65520)}
 goals = []
-for driver, refname in (("slirp4netns", "rootlesskit 1.1.0"), ("lxc-user-nic", "rootlesskit 1.1.0"),
-                        ("pasta", "pasta alone")):
+tput = "Network throughput child→host (iperf3)"
+# what the probe checked (probe_error)
+checked = {"slirp4netns": "tap0 and a slirp4netns process serving the run's netns (probe)",
+           "lxc-user-nic": "eth0 and no helper process serving the run's netns (probe)",
+           "pasta": "tap0 with 10.0.2.100/24, no slirp4netns, and (ours) a pasta process serving the run's netns (probe)"}
+for driver, refname, refkey in (("slirp4netns", "rootlesskit 1.1.0", "reference"),
+                                ("lxc-user-nic", "rootlesskit 1.1.0", "reference"),
+                                ("pasta", "pasta alone", "pasta alone")):
     for m in (1500, 65520):
         a, b = series(driver, "ours", m), series(driver, "reference", m)
+        # the raw veth at the same MTU goes into every figure: the chart shows it as the limit
+        figure(f"net.tput.{driver}.mtu{m}", tput, f"{driver}, MTU {m}", "Gbit/s", "higher",
+               {"ours": a, refkey: b, "veth": veth[m]}, refkey, True,
+               goal=f"ours/{refkey} ≥ 0.95", checked=checked[driver])
         q = ratio(a, b)
         met = "–" if q is None else ("met" if q >= 0.95 else "**missed**")
         if driver == "pasta" and q is not None:
@@ -456,7 +482,11 @@ Physical reference (no rootlesskit, no helper):
 | --- | ---: | ---: |""")
 for m in (1500, 65520):
     print(f"| veth pair between two network namespaces | {m} | {cell(veth[m])} |")
-print(f"| loopback (198.18.0.1 → 198.18.0.1) | 65536 | {cell(series('loopback', 'physical', 65536))} |")
+loopback = series("loopback", "physical", 65536)
+print(f"| loopback (198.18.0.1 → 198.18.0.1) | 65536 | {cell(loopback)} |")
+# no ours to set against it: not charted
+figure("net.tput.loopback", tput, "raw loopback (198.18.0.1 → 198.18.0.1), MTU 65536", "Gbit/s", "higher",
+       {"raw loopback": loopback}, None, False)
 
 print("""
 pasta in detail (Debian 12's pasta stalls in bulk transfers: the average above depends on when
@@ -469,8 +499,11 @@ for m in (1500, 65520):
     first = {s: series("pasta", s, m, 1) for s in ("ours", "reference")}
     best = {s: series("pasta", s, m, 4) for s in ("ours", "reference")}
     q1, qb = ratio(first["ours"], first["reference"]), ratio(best["ours"], best["reference"])
+    extra = figures[f"net.tput.pasta.mtu{m}"]["extra"] = {}
     for s, label in (("ours", "ours (`--net=pasta`)"), ("reference", "pasta alone")):
         st, n = series("pasta", s, m, 2), series("pasta", s, m, 3)
+        extra["ours" if s == "ours" else "pasta alone"] = {
+            "first_s_gbps": first[s], "best_s_gbps": best[s], "stalled_s": st, "seconds": n}
         stc = f"{statistics.median(st):.0f} of {statistics.median(n):.0f} (max {max(st)})" if st else "no result"
         qc = f"{q1:.2f}, {qb:.2f}" if s == "ours" and q1 is not None and qb is not None else ""
         print(f"| {label} | {m} | {cell(first[s])} | {cell(best[s])} | {stc} | {qc} |")
@@ -497,6 +530,12 @@ for name, flags, goal in (("slirp4netns", "--net=slirp4netns --disable-host-loop
                           ("none", "--net=none true", None)):
     h = hfres(name)
     o, r = h.get("ours"), h.get("reference")
+    # the reference's side is absent only where it is not supported (the script noted why)
+    sides = ["ours"] if name == "none" and os.path.exists(f"{out}/reference-net-none.txt") else ["ours", "reference"]
+    figure(f"net.startup.{name}", "Start-up wall time (hyperfine --shell=none)", flags, "ms", "lower",
+           {s: [ms(x) for x in h[s]["times"]] if s in h else [] for s in sides},
+           "reference" if "reference" in sides else None, False,
+           **({"goal": f"ours/reference ≤ {goal}"} if goal else {}))
     q = statistics.median(o["times"]) / statistics.median(r["times"]) if o and r else None
     if goal is None:
         g = "–"
@@ -535,6 +574,12 @@ if bad:
     print("\nRuns that produced no number or failed a check:\n")
     for r in bad:
         print(f"- `{r['name']}`: {r['status']}")
+
+json.dump({"part": "net", "command": cmdline, "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+           "settings": {"rounds": int(rounds), "time_s": int(time_s), "runs": int(runs)},
+           "figures": list(figures.values()),
+           "failures": [f"net: run {r['name']}: {r['status']}" for r in bad]},
+          open(f"{out}/results.json", "w"), ensure_ascii=False, indent=1)
 PY
 if [ "$failures" != 0 ] || [ "$rc" != 0 ]; then
 	echo "net.sh: FAILED: $failures run(s) produced no number or failed a check (see the report and $out)" >&2

@@ -781,6 +781,61 @@ if bad:
     print("\nRuns that produced no number or failed a check:\n")
     for r in bad:
         print(f"- `{r['name']}`: {r['status']}")
+
+# results.json (bench/results-schema.md) for bench/report.py: the table's numbers, read with the
+# same helpers; per-run latencies, loss and burst times ride along in "extra".
+SIDES = (("ours", "ours"), ("reference", "reference"), ("raw", "raw loopback"))
+figures = []
+def figure(fid, test, group, title, unit, better, f, extra=None, sides=SIDES, get=None, **opt):
+    """One figure from the runs of TEST: get(side, f) (default series(TEST, side, f)) gives a
+    side's numbers; extra maps a name to another f."""
+    if not ran(test):
+        return
+    get = get or (lambda side, f: series(test, side, f))
+    fig = {"id": f"ports.{fid}", "group": group, "title": title, "unit": unit, "better": better,
+           "values": {k: get(s, f) for s, k in sides}, "ratio_to": "reference", "chart": False,
+           **opt}
+    if extra:
+        fig["extra"] = {k: {e: get(s, g) for e, g in extra.items()} for s, k in sides}
+    figures.append(fig)
+
+lat = {"p50_ms": p50, "p99_ms": p99}
+figure("tcp", "tcp", "Port driver throughput host→child (iperf3)", "TCP host→child, 127.0.0.1:P",
+       "Gbit/s", "higher", gbps, chart=True, goal="≥ 0.9× raw, ≥ 1.5× ref.",
+       # stated once: the same checks hold for every rootlesskit run of every figure
+       checked="every rootlesskit run: server in a netns of its own with tap0, host listeners "
+       "owned by the rootlesskit parent (builtin driver), clean exit, no process outlived it")
+figure("http.keepalive", "keepalive", "Port driver HTTP (wrk -c 32, nginx in the child)",
+       "keep-alive requests/s", "req/s", "higher", rps, lat, goal="≥ 3× ref.")
+figure("http.close", "close", "Port driver HTTP (wrk -c 32, nginx in the child)",
+       "new connections/s (Connection: close)", "conn/s", "higher", rps, lat, goal="≥ 1.2× ref.")
+for rate in ("1G", "500M"):
+    group = "Port driver UDP host→child (iperf3 -l 1400)"
+    figure(f"udp.{rate.lower()}", f"udp{rate}", group, f"UDP -b {rate}, received", "Mbit/s",
+           "higher", mbps, {"loss_percent": lost}, goal="≥ ref. throughput, less loss")
+    figure(f"udp.{rate.lower()}.loss", f"udp{rate}", group, f"UDP -b {rate}, loss (lost_percent)",
+           "%", "lower", lost)
+figure("burst", "burst", "Port driver burst of new connections",
+       f"burst: answered of {burst_n} (within {int(burst_to) // 1000} s)", "answered/N", "higher",
+       answered, {"last_answer_ms": lastms}, goal=f"all {burst_n} answered, every round")
+# VmRSS: rss() gives KiB per run (idle and after: median; load: max)
+for what, col in (("parent", 2), ("child", 3)):
+    for label, desc in (("idle", "idle"), ("load", "under load (max)"), ("after", "after the load")):
+        figure(f"rss.{what}.{label}", "rss", "Memory: VmRSS with 100 published ports",
+               f"{what}, {desc}", "MiB", "lower", (label, col), sides=SIDES[:2],
+               get=lambda side, lc: [x / 1024 for x in rss(side, *lc)],
+               **({"goal": "≤ 0.3× ref."} if what == "parent" and label != "after" else {}))
+variant = dict(SIDES)
+with open(f"{out}/results.json", "w") as fh:
+    json.dump({"part": "ports", "command": cmdline,
+               "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+               "settings": {"rounds": int(rounds), "time_s": int(time_s), "burst": burst_n,
+                            "burst_timeout_ms": int(burst_to), "nofile_hard": int(nofile),
+                            "nginx_worker_connections": int(wconns)},
+               "figures": figures,
+               "failures": [f"ports: {r['test']}, {variant[r['side']]}: run {r['name']}: {r['status']}"
+                            for r in bad]}, fh, indent=1, ensure_ascii=False)
+    fh.write("\n")
 PY
 if [ "$failures" != 0 ] || [ "$rc" != 0 ]; then
 	echo "ports.sh: FAILED: $failures run(s) produced no number or failed a check (see the report and $out)" >&2

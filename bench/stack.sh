@@ -82,9 +82,11 @@
 #
 # RK_BIN is copied into DIR at the start (ours/rootlesskit): a rebuild during the run changes nothing.
 # Output: in DIR the raw iperf3 JSON (iperf-*.json, client side; *.server.json for A), the
-# probes (probe-*.txt), the VmRSS samples (rss-*.tsv), every run's stderr and results.tsv; on
-# stdout a Markdown report with the machine, the date (UTC), the command and the commit. Exits
-# non-zero (after the report) when a figure is missing or a check failed.
+# probes (probe-*.txt), the VmRSS samples (rss-*.tsv), every run's stderr, results.tsv and
+# results.json (the report's numbers in the schema of bench/results-schema.md: ids stack.*, VmRSS
+# in MiB, the failed runs as failures); on stdout a Markdown report with the machine, the date
+# (UTC), the command and the commit. Exits non-zero (after the report) when a figure is missing or
+# a check failed.
 set -euo pipefail
 self=$(readlink -f "${BASH_SOURCE[0]}")
 repo=$(cd "$(dirname "$self")/.." && pwd)
@@ -654,6 +656,17 @@ rows = list(csv.DictReader(open(f"{out}/results.tsv"), delimiter="\t"))
 ok = [r for r in rows if r["status"] == "ok"]
 bad = [r for r in rows if r["status"] != "ok"]
 missing = []
+figures = [] # results.json (bench/results-schema.md): the numbers of the tables below
+
+def figure(fid, group, title, unit, better, values, ratio_to, chart=False, **opt):
+    """adds one figure to results.json; opt: goal, checked, extra (left out when empty)"""
+    f = dict(id=fid, group=group, title=title, unit=unit, better=better, values=values,
+             ratio_to=ratio_to, chart=chart, **{k: v for k, v in opt.items() if v})
+    figures.append(f)
+    return f
+
+checked_probe = ("probe: tap0 10.0.2.100/24 with the MTU asked for; ours: no slirp4netns or pasta serves the netns, "
+                 "the parent's only child is the rootlesskit child; reference: a slirp4netns child serves it; nothing outlived the run")
 
 def series(fig, variant, mtu, col="value"):
     return [float(r[col]) for r in ok
@@ -688,9 +701,10 @@ def goal(label, q, ok_fn, text):
 u = os.uname()
 la0 = " ".join(open(f"{out}/loadavg-start.txt").read().split()[:3])
 la1 = " ".join(open(f"{out}/loadavg-end.txt").read().split()[:3])
+now = time.gmtime() # the report's date and results.json's
 print(f"""## The built-in network stack: `--net=gvisor-tap-vsock` against slirp4netns, pasta and the physical paths
 
-- date: {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}
+- date: {time.strftime('%Y-%m-%d %H:%M:%S UTC', now)}
 - machine: {cpu()}, {os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}); Linux {u.release} ({u.machine}); {debian()}
 - command: `{cmdline}` ({rounds} round{'' if rounds == '1' else 's'}, every variant once a round, in the same order; iperf3 -t {time_s})
 - commit: {commit}
@@ -710,11 +724,16 @@ pasta: pasta 2023-03-09 on its own with the options ours' `--net=pasta` gives it
 
 | MTU | ours | reference (slirp4netns) | pasta alone | veth | ours/reference | goal ≥ 4.0 | ours/pasta | ours/veth |
 | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |""")
+fig_a = {} # MTU → its figure, for the pasta details below
 for m in (1500, 65520):
     a, b, p, v = (series("A", x, m) for x in ("ours", "reference", "pasta", "veth"))
     q = ratio(a, b)
     g = goal(f"A, child→host, MTU {m}: ours / reference slirp4netns", q, lambda x: x >= 4.0, "≥ 4.0")
     print(f"| {m} | {cell(a)} | {cell(b)} | {cell(p)} | {cell(v)} | {rc(q)} | {g} | {rc(ratio(a, p))} | {rc(ratio(a, v))} |")
+    fig_a[m] = figure(f"stack.a.tput.mtu{m}", "Built-in stack: child→host throughput (iperf3)",
+                      f"ours gvisor-tap-vsock vs reference slirp4netns, MTU {m}", "Gbit/s", "higher",
+                      {"ours": a, "reference": b, "pasta alone": p, "veth": v}, "reference", chart=True,
+                      goal="ours/reference ≥ 4.0", checked=checked_probe)
 
 def intervals(name):
     try:
@@ -739,6 +758,8 @@ for m in (1500, 65520):
         ivs = [x for x in ivs if x]
         st = ", ".join(f"{x[2]} of {x[3]}" for x in ivs) or "no result"
         print(f"| {label} | {m} | {cell([x[0] for x in ivs])} | {cell([x[1] for x in ivs])} | {st} |")
+        fig_a[m].setdefault("extra", {})[label] = {"first_s_gbps": [x[0] for x in ivs], "best_s_gbps": [x[1] for x in ivs],
+                                                   "stalled_s": [x[2] for x in ivs]}
 
 print(f"""
 ### B. host → child through a published port, Gbit/s
@@ -750,6 +771,8 @@ raw loopback: client and server on the bed's 127.0.0.1, no namespace (once a rou
 | MTU | ours builtin | ours gvisor-tap-vsock | reference builtin | reference slirp4netns | raw loopback | ours builtin/raw | goal ≥ 0.9 | ours gvisor/ref. slirp4netns | ours builtin/ref. builtin |
 | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |""")
 raw = series("B", "raw", 65536)
+group_b = "Built-in stack: host→child throughput through a published port (iperf3)"
+checked_b = "; the host listener 127.0.0.1:5301 is the rootlesskit parent (slirp4netns for its port driver)"
 for m in (1500, 65520):
     ob, og, rb, rs = (series("B", x, m) for x in ("ours-builtin", "ours-gvisor", "reference-builtin", "reference-slirp4netns"))
     q = ratio(ob, raw)
@@ -759,6 +782,14 @@ for m in (1500, 65520):
         missing.append(f"B MTU {m} ours gvisor / reference slirp4netns")
     goals.append(f"B, host→child, MTU {m}: ours gvisor-tap-vsock port driver / reference slirp4netns port driver: {rc(qg)} (no goal set)")
     print(f"| {m} | {cell(ob)} | {cell(og)} | {cell(rb)} | {cell(rs)} | {cell(raw)} | {rc(q)} | {g} | {rc(qg)} | {rc(ratio(ob, rb))} |")
+    # raw loopback (the physical limit) in both; the builtin figure's goal is against it
+    figure(f"stack.b.tput.builtin.mtu{m}", group_b, f"builtin port driver, MTU {m}",
+           "Gbit/s", "higher", {"ours": ob, "reference": rb, "raw loopback": raw}, "raw loopback", chart=True,
+           goal="ours/raw loopback ≥ 0.9", checked=checked_probe + checked_b)
+    figure(f"stack.b.tput.portdriver.mtu{m}", group_b,
+           f"port driver: ours gvisor-tap-vsock vs reference slirp4netns, MTU {m}",
+           "Gbit/s", "higher", {"ours": og, "reference": rs, "raw loopback": raw}, "reference", chart=True,
+           checked=checked_probe + checked_b)
 
 def samples(name, label):
     try:
@@ -784,22 +815,35 @@ Idle: `BIN --net=... sleep 5`, median of 5 samples from 2 s on; under load: maxi
 
 | state | ours parent | reference parent | ours/reference | goal ≤ 1.0 | (reference's slirp4netns) |
 | --- | ---: | ---: | ---: | --- | ---: |""")
+def rss_figure(fid, title, a, b, h, goal=None):
+    """results.json takes the KiB of the table in MiB; the reference's slirp4netns as its extra"""
+    mib = lambda v: [round(x / 1024, 2) for x in v]
+    figure(fid, "Built-in stack: VmRSS of the rootlesskit parent", title, "MiB", "lower", {"ours": mib(a), "reference": mib(b)},
+           "reference", goal=goal, extra={"reference": {"slirp4netns_mib": mib(h)}})
+
 a, b = series("C", "ours", 65520), series("C", "reference", 65520)
+h = helper_rss("C", "reference", 65520, "idle")
 q = ratio(a, b)
 g = goal("C, parent VmRSS idle: ours / reference parent", q, lambda x: x <= 1.0, "≤ 1.0")
-print(f"| idle (default MTU 65520) | {cell(a, '{:.0f}')} | {cell(b, '{:.0f}')} | {rc(q)} | {g} | {cell(helper_rss('C', 'reference', 65520, 'idle'), '{:.0f}')} |")
+print(f"| idle (default MTU 65520) | {cell(a, '{:.0f}')} | {cell(b, '{:.0f}')} | {rc(q)} | {g} | {cell(h, '{:.0f}')} |")
+rss_figure("stack.c.rss.idle", "idle (default MTU 65520), median of 5 samples", a, b, h, "ours/reference ≤ 1.0")
 for m in (65520, 1500):
     a, b = series("A", "ours", m, "rss_max_kib"), series("A", "reference", m, "rss_max_kib")
+    h = helper_rss("A", "reference", m, "run")
     q = ratio(a, b)
     if m == 65520:
         g = goal("C, parent VmRSS under load (A, MTU 65520): ours / reference parent", q, lambda x: x <= 1.0, "≤ 1.0")
     else:
         g = "(context)"
-    print(f"| under load, A child→host, MTU {m} (max) | {cell(a, '{:.0f}')} | {cell(b, '{:.0f}')} | {rc(q)} | {g} | {cell(helper_rss('A', 'reference', m, 'run'), '{:.0f}')} |")
+    print(f"| under load, A child→host, MTU {m} (max) | {cell(a, '{:.0f}')} | {cell(b, '{:.0f}')} | {rc(q)} | {g} | {cell(h, '{:.0f}')} |")
+    rss_figure(f"stack.c.rss.load.a.mtu{m}", f"under load, A child→host, MTU {m} (max)", a, b, h,
+               "ours/reference ≤ 1.0" if m == 65520 else None)
 for m in (65520, 1500):
-    for o, rf in (("ours-builtin", "reference-builtin"), ("ours-gvisor", "reference-slirp4netns")):
+    for o, rf, key in (("ours-builtin", "reference-builtin", "builtin"), ("ours-gvisor", "reference-slirp4netns", "portdriver")):
         a, b = series("B", o, m, "rss_max_kib"), series("B", rf, m, "rss_max_kib")
-        print(f"| under load, B {o} vs {rf}, MTU {m} (max) | {cell(a, '{:.0f}')} | {cell(b, '{:.0f}')} | {rc(ratio(a, b))} | (context) | {cell(helper_rss('B', rf, m, 'run'), '{:.0f}')} |")
+        h = helper_rss("B", rf, m, "run")
+        print(f"| under load, B {o} vs {rf}, MTU {m} (max) | {cell(a, '{:.0f}')} | {cell(b, '{:.0f}')} | {rc(ratio(a, b))} | (context) | {cell(h, '{:.0f}')} |")
+        rss_figure(f"stack.c.rss.load.b.{key}.mtu{m}", f"under load, B {o} vs {rf}, MTU {m} (max)", a, b, h)
 
 def cpu_pct(fig, variant, mtu, col):
     """% of one CPU used by the parent (col 4) or the slirp4netns child (col 5) while sampled"""
@@ -818,12 +862,18 @@ ours: the parent's main thread and the stack thread; reference: the Go parent an
 
 | run | MTU | ours parent | reference parent | reference's slirp4netns |
 | --- | ---: | ---: | ---: | ---: |""")
-for fig, o, rf, label in (("A", "ours", "reference", "A child→host"),
-                          ("B", "ours-builtin", "reference-builtin", "B builtin port driver"),
-                          ("B", "ours-gvisor", "reference-slirp4netns", "B gvisor-tap-vsock / slirp4netns port driver")):
+r1 = lambda v: [round(x, 1) for x in v]
+for fig, o, rf, label, key in (("A", "ours", "reference", "A child→host", "a"),
+                               ("B", "ours-builtin", "reference-builtin", "B builtin port driver", "b.builtin"),
+                               ("B", "ours-gvisor", "reference-slirp4netns", "B gvisor-tap-vsock / slirp4netns port driver", "b.portdriver")):
     for m in (1500, 65520):
-        print(f"| {label} | {m} | {cell(cpu_pct(fig, o, m, 4), '{:.0f}')} | {cell(cpu_pct(fig, rf, m, 4), '{:.0f}')} | "
-              f"{cell(cpu_pct(fig, rf, m, 5), '{:.0f}')} |")
+        a, b, h = cpu_pct(fig, o, m, 4), cpu_pct(fig, rf, m, 4), cpu_pct(fig, rf, m, 5)
+        print(f"| {label} | {m} | {cell(a, '{:.0f}')} | {cell(b, '{:.0f}')} | {cell(h, '{:.0f}')} |")
+        # context only: ours' parent holds the stack, the reference's does not (its slirp4netns
+        # does, in extra), so there is no ratio to draw
+        figure(f"stack.cpu.{key}.mtu{m}", "Built-in stack: CPU time (user + system) while iperf3 ran, % of one CPU",
+               f"{label}, MTU {m}: the rootlesskit parent", "%", "lower", {"ours": r1(a), "reference": r1(b)}, None,
+               extra={"reference": {"slirp4netns_percent": r1(h)}})
 
 print("\n### D. Checks\n")
 def probe(name):
@@ -869,6 +919,14 @@ if bad:
     print("\nRuns that produced no figure or failed a check:\n")
     for r in bad:
         print(f"- `{r['name']}`: {r['status']}")
+variant_key = {"pasta": "pasta alone", "raw": "raw loopback"}
+with open(f"{out}/results.json", "w") as f:
+    json.dump({"part": "stack", "command": cmdline, "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", now),
+               "settings": {"rounds": int(rounds), "time_s": int(time_s)}, "figures": figures,
+               # named as the figures' variants, so a variant left empty is found here
+               "failures": [f"stack: run {r['name']} ({r['fig']} {variant_key.get(r['variant'], r['variant'])}, MTU {r['mtu']}): "
+                            f"{r['status']}" for r in bad]},
+              f, ensure_ascii=False, indent=1)
 if missing:
     print("\nMissing figures: " + ", ".join(missing))
     sys.exit(1)

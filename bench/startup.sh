@@ -3,7 +3,9 @@
 # Start-up benchmark: `rootlesskit true`, ours against the reference (Debian's Go rootlesskit
 # 1.1.0), in the same run, on the same machine, as the unprivileged test user with sub-IDs.
 #
-#   sudo bash bench/startup.sh [--runs N] [--warmup N] [--rss-runs N] [--out DIR]
+#   sudo bash bench/startup.sh [--runs N] [--warmup N] [--rss-runs N] [--out DIR] [--quick]
+#
+#   --quick      smoke test: --runs 5 --warmup 1 --rss-runs 3
 #
 # As root it prepares the machine like the tests do (packages, user rktest with sub-IDs; see
 # tests/lib/setup-root.sh) and re-executes itself as rktest inside a private network namespace
@@ -27,6 +29,8 @@
 #    side runs getsubids) and `--pidns --copy-up=/etc true`.
 # Output: the raw data in DIR (default: a temporary directory, removed at the end) and a Markdown table
 # on stdout with absolute figures and ratios ours/reference, the machine, the date and the command.
+# DIR/results.json holds the same figures (bench/results-schema.md): the wall times as hyperfine's
+# per-run times (ms), the three RSS figures as the per-run samples (KiB).
 set -euo pipefail
 self=$(readlink -f "${BASH_SOURCE[0]}")
 repo=$(cd "$(dirname "$self")/.." && pwd)
@@ -39,6 +43,7 @@ while [ $# -gt 0 ]; do
 	--warmup) warmup=$2; shift 2 ;;
 	--rss-runs) rss_runs=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
+	--quick) runs=5 warmup=1 rss_runs=3; shift ;;
 	-h | --help) sed -n '3,/^set -euo/p' "$self" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "startup.sh: unknown argument: $1 (see --help)" >&2; exit 2 ;;
 	esac
@@ -178,4 +183,36 @@ for name, flags in (("static", "--subid-source=static true"),
     a, b = var[f"ours {name}"], var[f"reference {name}"]
     print(f"| `{flags}` | {ms(a['mean']):.2f} ± {ms(a['stddev']):.2f} | "
           f"{ms(b['mean']):.2f} ± {ms(b['stddev']):.2f} | {ratio(a['mean'], b['mean'])} |")
+
+# results.json (bench/results-schema.md): the same numbers, per run / per sample.
+figures = []
+def figure(fid, group, title, unit, values):
+    figures.append({"id": fid, "group": group, "title": title, "unit": unit, "better": "lower",
+                    "values": values, "ratio_to": "reference", "chart": False})
+
+sides = ("ours", "reference")
+for key, flags, res, suffix in (("true", "true", hf, ""),
+                                ("static", "--subid-source=static true", var, " static"),
+                                ("pidns_copyup", "--pidns --copy-up=/etc true", var, " pidns+copy-up")):
+    figure(f"startup.wall.{key}", "Start-up wall time (hyperfine --shell=none)", f"`rootlesskit {flags}`",
+           "ms", {s: [round(ms(t), 3) for t in res[s + suffix].get("times", [])] for s in sides})
+time_kib = {s: [int(x) for x in open(f"{out}/rss-time-{s}.txt").read().split()] for s in sides}
+probe_kib = {s: [l.split() for l in open(f"{out}/rss-probe-{s}.txt") if l.strip()] for s in sides}
+figure("startup.rss.largest", "Start-up memory", "peak RSS, largest process (`time -f %M`)", "KiB", time_kib)
+for key, title, col in (("parent_vmhwm", "parent VmHWM while the command runs", 0),
+                        ("child_vmhwm", "child VmHWM while the command runs", 1)):
+    figure(f"startup.rss.{key}", "Start-up memory", title, "KiB",
+           {s: [int(p[col]) for p in probe_kib[s]] for s in sides})
+results = {
+    "part": "startup",
+    "command": cmdline,
+    "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    "settings": {"runs": int(runs), "warmup": int(warmup), "rss_runs": int(rss_runs)},
+    "figures": figures,
+    "failures": [f"startup: {f['id']} ({s}) produced no number"
+                 for f in figures for s, v in f["values"].items() if not v],
+}
+with open(f"{out}/results.json", "w") as f:
+    json.dump(results, f, indent=2, ensure_ascii=False)
+    f.write("\n")
 PY
