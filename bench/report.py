@@ -199,6 +199,19 @@ def markdown(doc, svg_link):
                      else "—")
             lines.append(f"| {f['title']} | {f['unit']} | " + " | ".join(cells) +
                          f" | {ratio} | {f['better']} | {f.get('goal') or ''} |")
+            # secondary numbers (latency percentiles, loss, failed runs...): one row each
+            extra = f.get("extra") or {}
+            keys = []
+            for v in extra.values():
+                keys += [k for k in v if k not in keys]
+            for k in keys:
+                xcells = []
+                for c in cols:
+                    vals = extra.get(c, {}).get(k)
+                    vals = vals if isinstance(vals, list) else [vals] if vals is not None else []
+                    vals = [x for x in vals if isinstance(x, (int, float))]
+                    xcells.append(cell(stats(vals)) if vals else "—")
+                lines.append(f"| ↳ {k} |  | " + " | ".join(xcells) + " |  |  |  |")
         checks = []  # what each run's probe verified, once per distinct text
         for f in figs:
             if f.get("checked") and f["checked"] not in checks:
