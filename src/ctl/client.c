@@ -439,3 +439,48 @@ int rk_ctl_successful(const struct rk_ctl_response *resp, struct rk_ctl_err *e)
 	free(q);
 	return -1;
 }
+
+int rk_ctl_get_info(const char *sock, struct rk_api_info *info, struct rk_ctl_err *e)
+{
+	struct rk_ctl_response resp;
+	struct rk_err err;
+	int rc;
+
+	if (rk_ctl_request(sock, "GET", "/v1/info", NULL, 0, &resp, e))
+		return -1;
+	rc = rk_ctl_successful(&resp, e);
+	if (!rc && rk_api_decode_info(resp.body, resp.body_len, info, &err))
+		rc = rk_ctl_errf(e, "%s", err.msg);
+	free(resp.body);
+	return rc;
+}
+
+int rk_ctl_add_port(const char *sock, const char *body, size_t len, struct rk_api_port_status *st,
+		    struct rk_ctl_err *e)
+{
+	struct rk_ctl_response resp;
+	struct rk_err err;
+	int rc;
+
+	if (rk_ctl_request(sock, "POST", "/v1/ports", body, len, &resp, e))
+		return -1;
+	rc = rk_ctl_successful(&resp, e);
+	if (!rc && rk_api_decode_port_status(resp.body, resp.body_len, st, &err))
+		rc = rk_ctl_errf(e, "%s", err.msg);
+	free(resp.body);
+	return rc;
+}
+
+int rk_ctl_remove_port(const char *sock, long long id, struct rk_ctl_err *e)
+{
+	struct rk_ctl_response resp;
+	char path[64];
+	int rc;
+
+	snprintf(path, sizeof(path), "/v1/ports/%lld", id);
+	if (rk_ctl_request(sock, "DELETE", path, NULL, 0, &resp, e))
+		return -1;
+	rc = rk_ctl_successful(&resp, e);
+	free(resp.body);
+	return rc;
+}

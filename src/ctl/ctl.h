@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "api/json.h"
+
 enum rk_ctl_cmd {
 	RK_CTL_LIST_PORTS,
 	RK_CTL_ADD_PORTS,
@@ -85,6 +87,17 @@ int rk_ctl_request(const char *sock, const char *method, const char *path, const
  * JSON message, or `unexpected HTTP status <text>, body="<quoted>"`. Return: 0 or -1.
  */
 int rk_ctl_successful(const struct rk_ctl_response *resp, struct rk_ctl_err *e);
+
+/*
+ * The API calls of upstream's Go client (Info, PortManager.AddPort, RemovePort), for rootlessctl
+ * and rootlesskit-docker-proxy: the request, upstream's HTTPStatusError text for a non-2xx
+ * answer, Go's decoder text for a bad body. Return: 0, or -1 with @e set.
+ */
+int rk_ctl_get_info(const char *sock, struct rk_api_info *info, struct rk_ctl_err *e);
+/* @body: the JSON PortSpec; @st gets the new port's status */
+int rk_ctl_add_port(const char *sock, const char *body, size_t len, struct rk_api_port_status *st,
+		    struct rk_ctl_err *e);
+int rk_ctl_remove_port(const char *sock, long long id, struct rk_ctl_err *e);
 
 /* The subcommands: each prints its output and returns 0, or -1 with @e set. */
 int rk_ctl_list_ports(const struct rk_ctl *ctl, struct rk_ctl_err *e);

@@ -50,25 +50,17 @@ static void rk_ctl_print_info(FILE *f, const struct rk_api_info *info)
 
 int rk_ctl_info(const struct rk_ctl *ctl, struct rk_ctl_err *e)
 {
-	struct rk_ctl_response resp;
 	struct rk_api_info *info;
 	char sock[PATH_MAX], *out;
-	struct rk_err err;
 	size_t len;
 	int rc;
 
-	if (rk_ctl_socket_path(ctl, sock, sizeof(sock), e) ||
-	    rk_ctl_request(sock, "GET", "/v1/info", NULL, 0, &resp, e))
+	if (rk_ctl_socket_path(ctl, sock, sizeof(sock), e))
 		return -1;
 	info = malloc(sizeof(*info));
-	if (!info) {
-		free(resp.body);
+	if (!info)
 		return rk_ctl_errf(e, "%s", go_strerror(ENOMEM));
-	}
-	rc = rk_ctl_successful(&resp, e);
-	if (!rc && rk_api_decode_info(resp.body, resp.body_len, info, &err))
-		rc = rk_ctl_errf(e, "%s", err.msg);
-	free(resp.body);
+	rc = rk_ctl_get_info(sock, info, e);
 	if (!rc && ctl->json) {
 		if (rk_api_encode_info(info, true, &out, &len)) {
 			rc = rk_ctl_errf(e, "%s", go_strerror(ENOMEM));

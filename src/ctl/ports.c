@@ -87,22 +87,14 @@ static int rk_ctl_add_one(const char *sock, const struct rk_port_spec *spec, boo
 			  struct rk_ctl_err *e)
 {
 	struct rk_api_port_status st;
-	struct rk_ctl_response resp;
-	struct rk_err err;
 	char *body;
 	size_t len;
 	int rc;
 
 	if (rk_api_encode_port_spec(spec, &body, &len))
 		return rk_ctl_errf(e, "%s", go_strerror(ENOMEM));
-	rc = rk_ctl_request(sock, "POST", "/v1/ports", body, len, &resp, e);
+	rc = rk_ctl_add_port(sock, body, len, &st, e);
 	free(body);
-	if (rc)
-		return -1;
-	rc = rk_ctl_successful(&resp, e);
-	if (!rc && rk_api_decode_port_status(resp.body, resp.body_len, &st, &err))
-		rc = rk_ctl_errf(e, "%s", err.msg);
-	free(resp.body);
 	if (rc)
 		return -1;
 	if (json)
@@ -153,8 +145,7 @@ static int rk_ctl_atoi_err(const char *s, int code, struct rk_ctl_err *e)
 
 int rk_ctl_remove_ports(const struct rk_ctl *ctl, struct rk_ctl_err *e)
 {
-	struct rk_ctl_response resp;
-	char sock[PATH_MAX], path[64];
+	char sock[PATH_MAX];
 	int64_t *ids;
 	int rc = 0;
 
@@ -171,12 +162,7 @@ int rk_ctl_remove_ports(const struct rk_ctl *ctl, struct rk_ctl_err *e)
 	if (!rc)
 		rc = rk_ctl_socket_path(ctl, sock, sizeof(sock), e);
 	for (int i = 0; i < ctl->nargs && !rc; i++) {
-		snprintf(path, sizeof(path), "/v1/ports/%lld", (long long)ids[i]);
-		rc = rk_ctl_request(sock, "DELETE", path, NULL, 0, &resp, e);
-		if (rc)
-			break;
-		rc = rk_ctl_successful(&resp, e);
-		free(resp.body);
+		rc = rk_ctl_remove_port(sock, (long long)ids[i], e);
 		if (!rc) {
 			printf("%lld\n", (long long)ids[i]);
 			fflush(stdout);

@@ -152,22 +152,6 @@ static int rk_dproxy_lookpath(const char *name, char *out, size_t len, struct rk
 	return rk_ctl_errf(e, "exec: \"%s\": executable file not found in $PATH", name);
 }
 
-/* GET /v1/info into d->info. */
-static int rk_dproxy_get_info(struct rk_dproxy *d, struct rk_ctl_err *e)
-{
-	struct rk_ctl_response resp;
-	struct rk_err err;
-	int rc;
-
-	if (rk_ctl_request(d->sock, "GET", "/v1/info", NULL, 0, &resp, e))
-		return -1;
-	rc = rk_ctl_successful(&resp, e);
-	if (!rc && rk_api_decode_info(resp.body, resp.body_len, &d->info, &err))
-		rc = rk_ctl_errf(e, "%s", err.msg);
-	free(resp.body);
-	return rc;
-}
-
 /* Go's net.JoinHostPort(host, port) into @out. */
 static void rk_dproxy_join(const char *host, int64_t port, char *out, size_t len)
 {
@@ -207,23 +191,15 @@ static int rk_dproxy_spec_body(const struct rk_dproxy *d, const char *proto,
 static int rk_dproxy_add_port(struct rk_dproxy *d, const char *proto, struct rk_ctl_err *e)
 {
 	struct rk_api_port_status st;
-	struct rk_ctl_response resp;
 	struct rk_gojson_buf b;
-	struct rk_err err;
 	int rc;
 
 	if (rk_dproxy_spec_body(d, proto, &b)) {
 		rk_gojson_buf_free(&b);
 		return rk_ctl_errf(e, "%s", go_strerror(ENOMEM));
 	}
-	rc = rk_ctl_request(d->sock, "POST", "/v1/ports", b.data, b.len, &resp, e);
+	rc = rk_ctl_add_port(d->sock, b.data, b.len, &st, e);
 	rk_gojson_buf_free(&b);
-	if (rc)
-		return -1;
-	rc = rk_ctl_successful(&resp, e);
-	if (!rc && rk_api_decode_port_status(resp.body, resp.body_len, &st, &err))
-		rc = rk_ctl_errf(e, "%s", err.msg);
-	free(resp.body);
 	if (!rc)
 		d->port_id = st.id;
 	return rc;
@@ -233,17 +209,10 @@ static int rk_dproxy_add_port(struct rk_dproxy *d, const char *proto, struct rk_
 static void rk_dproxy_remove_port(struct rk_dproxy *d)
 {
 	struct rk_ctl_err e = {0};
-	struct rk_ctl_response resp;
-	char path[64];
 
 	if (!d->port_id)
 		return;
-	snprintf(path, sizeof(path), "/v1/ports/%lld", d->port_id);
-	if (!rk_ctl_request(d->sock, "DELETE", path, NULL, 0, &resp, &e)) {
-		rk_ctl_successful(&resp, &e);
-		free(resp.body);
-	}
-	if (e.msg) {
+	if (rk_ctl_remove_port(d->sock, d->port_id, &e) && e.msg) {
 		char *msg = NULL;
 		if (asprintf(&msg, "error while calling PortManager.RemovePort(): %s", e.msg) >= 0)
 			rk_dproxy_warn(msg);
@@ -383,7 +352,7 @@ static int rk_dproxy_setup(struct rk_dproxy *d, bool *skipped, struct rk_ctl_err
 	if (rk_ctl_socket_path(&ctl, d->sock, sizeof(d->sock), e))
 		return rk_ctl_errf(e, "error while connecting to RootlessKit API socket: %s",
 				   e->msg);
-	if (rk_dproxy_get_info(d, e))
+	if (rk_ctl_get_info(d->sock, &d->info, e))
 		return rk_ctl_errf(
 		    e,
 		    "failed to call info API, probably RootlessKit binary is too old "
