@@ -4,8 +4,9 @@
 into one JSON, one Markdown report and one SVG chart of the throughput figures, and optionally
 rewrite the generated part of docs/benchmarks.md.
 
-  bench/report.py [--json OUT.json] [--md OUT.md] [--svg OUT.svg] [--docs docs/benchmarks.md]
-                  [--svg-link PATH] [--command CMD] [--mode quick|full] RESULTS.json ...
+  bench/report.py [--json OUT.json] [--md OUT.md] [--svg OUT.svg]
+                  [--docs docs/benchmarks.md [--docs-svg docs/benchmarks-throughput.svg]]
+                  [--command CMD] [--mode quick|full] RESULTS.json ...
 
 For every figure and variant: median, min, max and the number of values; the ratio ours /
 ratio_to (medians). A table cell reads "median (min–max)". The machine (CPU, cores, memory,
@@ -35,29 +36,22 @@ REQUIRED = ("id", "group", "title", "unit", "better", "values")
 PHYSICAL = ("veth", "raw loopback", "loopback")
 
 
+def field(path, prefix, sep):
+    """The text after `sep` on the first line of `path` that starts with `prefix`, or None."""
+    try:
+        for line in open(path):
+            if line.startswith(prefix):
+                return line.split(sep, 1)[1].strip()
+    except OSError:
+        pass
+    return None
+
+
 def machine():
-    cpu = "?"
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = "?"
-    try:
-        for line in open("/proc/meminfo"):
-            if line.startswith("MemTotal:"):
-                mem = f"{int(line.split()[1]) / 1048576:.1f} GiB"
-    except OSError:
-        pass
-    osname = "?"
-    try:
-        for line in open("/etc/os-release"):
-            if line.startswith("PRETTY_NAME="):
-                osname = line.split("=", 1)[1].strip().strip('"')
-    except OSError:
-        pass
+    cpu = field("/proc/cpuinfo", "model name", ":") or "?"
+    mem = field("/proc/meminfo", "MemTotal:", ":")
+    mem = f"{int(mem.split()[0]) / 1048576:.1f} GiB" if mem else "?"
+    osname = (field("/etc/os-release", "PRETTY_NAME=", "=") or "?").strip('"')
     u = os.uname()
     return {"cpu": cpu, "cores": os.cpu_count(), "memory": mem,
             "kernel": f"{u.sysname} {u.release} {u.machine}", "os": osname}
@@ -299,8 +293,8 @@ def main():
     ap.add_argument("--json")
     ap.add_argument("--md")
     ap.add_argument("--svg")
-    ap.add_argument("--svg-link", help="the chart's path as the Markdown links it")
-    ap.add_argument("--docs")
+    ap.add_argument("--docs", help="rewrite the generated part of this Markdown file")
+    ap.add_argument("--docs-svg", help="with --docs: a copy of the chart for it, linked from it")
     ap.add_argument("--command", default="bench/run")
     ap.add_argument("--mode", default="full")
     ap.add_argument("--ours", default=os.environ.get("RK_BIN", "build/rootlesskit"))
@@ -324,7 +318,8 @@ def main():
     }
     if not figures:
         doc["failures"].append("no figure at all")
-    md = markdown(doc, a.svg_link or (a.svg and os.path.basename(a.svg)))
+    md = markdown(doc, a.svg and os.path.basename(a.svg))
+    chart = svg(doc)
     if a.json:
         with open(a.json, "w") as f:
             json.dump(doc, f, indent=1, ensure_ascii=False)
@@ -334,11 +329,14 @@ def main():
             f.write(md + "\n")
     else:
         print(md)
-    if a.svg:
-        with open(a.svg, "w") as f:
-            f.write(svg(doc))
+    for path in (a.svg, a.docs and a.docs_svg):
+        if path:
+            with open(path, "w") as f:
+                f.write(chart)
     if a.docs:
-        update_docs(a.docs, md)
+        link = (os.path.relpath(a.docs_svg, os.path.dirname(os.path.abspath(a.docs)))
+                if a.docs_svg else None)
+        update_docs(a.docs, markdown(doc, link))
     if doc["failures"]:
         print(f"report.py: {len(doc['failures'])} failure(s); see the report", file=sys.stderr)
         return 1
