@@ -113,6 +113,18 @@ def exe(pid):
         return ""
 
 
+def sigterm_and_check_gone(p, state_dir):
+    """SIGTERM to rootlesskit (Popen p): every process of its tree must end and its state
+    directory must go. Return: rootlesskit's exit status."""
+    procs = descendants(p.pid)
+    p.send_signal(signal.SIGTERM)
+    rc = p.wait(timeout=TIMEOUT)
+    wait_until(lambda: not any(alive(x) for x in procs), TIMEOUT, interval=0.1,
+               what="every process to end")
+    assert not os.path.exists(state_dir)
+    return rc
+
+
 def remove_tree(bin_dir, path):
     """rm -rf as the fake root of our rootlesskit: the image layers below dockerd's data root
     belong to sub-IDs, which the test user cannot remove directly."""

@@ -6,13 +6,12 @@ talks to containerd there (Debian's `ctr`). nerdctl itself is not packaged in De
 """
 
 import os
-import signal
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import TIMEOUT, alive, descendants, wait_until
+from conftest import TIMEOUT, sigterm_and_check_gone, wait_until
 
 # containerd-rootless.sh's child: drop the host's entries that copy-up turned into symlinks
 CHILD = "rm -f /run/containerd /run/xtables.lock /var/lib/containerd /etc/containerd; exec containerd"
@@ -48,12 +47,7 @@ def test_containerd_rootless(net, bin_dir, tmp_path):
         r = ctr("namespaces", "create", "e2e")
         assert r.returncode == 0, r.stderr
         assert "e2e" in ctr("namespaces", "list").stdout
-        procs = descendants(p.pid)
-        p.send_signal(signal.SIGTERM)
-        p.wait(timeout=TIMEOUT)
-        wait_until(lambda: not any(alive(x) for x in procs), TIMEOUT, interval=0.1,
-                   what="every process to end")
-        assert not state_dir.exists()
+        sigterm_and_check_gone(p, state_dir)
     finally:
         if p.poll() is None:
             p.kill()

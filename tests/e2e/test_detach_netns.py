@@ -15,7 +15,6 @@ rlkclient: info, then one POST per address family) and listens where it said it 
 """
 
 import os
-import signal
 import socket
 import subprocess
 import textwrap
@@ -23,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TIMEOUT, alive, descendants, free_port, recv_line, wait_until
+from conftest import TIMEOUT, free_port, recv_line, sigterm_and_check_gone, wait_until
 
 STACKS = [
     pytest.param(("slirp4netns", "builtin"), id="slirp4netns"),
@@ -175,12 +174,7 @@ def test_docker_v29_flag_set(stack, bin_dir, tmp_path):
             assert r.stdout == "1\n2\n", r
             for host in hosts:
                 assert ask(host, port) is None
-        procs = descendants(p.pid)
-        p.send_signal(signal.SIGTERM)
-        p.wait(timeout=TIMEOUT)
-        wait_until(lambda: not any(alive(x) for x in procs), TIMEOUT, interval=0.1,
-                   what="every process to end")
-        assert not state_dir.exists()
+        sigterm_and_check_gone(p, state_dir)
         assert ask("127.0.0.1", port) is None
         assert not os.path.exists("/etc/e2e-copied-up")  # copy-up stayed in the namespace
     finally:

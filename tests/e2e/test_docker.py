@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (PAGE, TIMEOUT, RootlessDocker, alive, exe, free_port, remove_tree, wait_until)
+from conftest import (PAGE, RootlessDocker, exe, free_port, remove_tree, sigterm_and_check_gone,
+                      wait_until)
 
 STACKS = [
     pytest.param(("slirp4netns", "builtin"), id="slirp4netns"),
@@ -235,9 +236,6 @@ def test_sigterm_stops_everything(dk):
             pass
     assert {"dockerd", "containerd"} <= comms, comms
     assert os.path.isdir(dk.state_dir)
-    rc = dk.stop()
+    rc = sigterm_and_check_gone(dk.p, dk.state_dir)
     assert rc == 0, f"rootlesskit exited with {rc} (dockerd ends with 0 on SIGTERM):\n{dk.log()}"
-    wait_until(lambda: not any(alive(p) for p in procs), TIMEOUT, interval=0.1,
-               what="every process to end")
-    assert not os.path.exists(dk.state_dir)
     assert closed("127.0.0.1", port)
