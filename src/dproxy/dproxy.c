@@ -30,6 +30,7 @@
 #include "util/goip.h"
 #include "util/goparse.h"
 #include "util/goquote.h"
+#include "util/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -75,29 +76,6 @@ static void rk_dproxy_log_time(FILE *f)
 	localtime_r(&t, &tm);
 	strftime(buf, sizeof(buf), "%Y/%m/%d %H:%M:%S", &tm);
 	fprintf(f, "%s ", buf);
-}
-
-/* logrus' text formatter without a terminal: `time="..." level=warning msg="..."`. */
-static void rk_dproxy_warn(const char *msg)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-	char ts[40], tz[8], *q;
-	size_t qlen = strlen(msg) * 10 + 3;
-
-	localtime_r(&t, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	strftime(tz, sizeof(tz), "%z", &tm);
-	q = malloc(qlen);
-	if (q)
-		go_strconv_quote(msg, strlen(msg), q, qlen);
-	/* RFC 3339: Z for UTC, else +hh:mm */
-	if (!strcmp(tz, "+0000"))
-		fprintf(stderr, "time=\"%sZ\" level=warning msg=%s\n", ts, q ? q : msg);
-	else
-		fprintf(stderr, "time=\"%s%.3s:%s\" level=warning msg=%s\n", ts, tz, tz + 3,
-			q ? q : msg);
-	free(q);
 }
 
 /* Write all of @s to the status fd; dockerd may be gone, so errors are ignored. */
@@ -212,13 +190,9 @@ static void rk_dproxy_remove_port(struct rk_dproxy *d)
 
 	if (!d->port_id)
 		return;
-	if (rk_ctl_remove_port(d->sock, d->port_id, &e) && e.msg) {
-		char *msg = NULL;
-		if (asprintf(&msg, "error while calling PortManager.RemovePort(): %s", e.msg) >= 0)
-			rk_dproxy_warn(msg);
-		free(msg);
-		free(e.msg);
-	}
+	if (rk_ctl_remove_port(d->sock, d->port_id, &e) && e.msg)
+		rk_warn("error while calling PortManager.RemovePort(): %s", e.msg);
+	free(e.msg);
 	d->port_id = 0;
 }
 
@@ -318,18 +292,15 @@ static void rk_dproxy_wait_stop(struct rk_dproxy *d)
 static void rk_dproxy_unsupported(const struct rk_dproxy *d, const char *proto)
 {
 	const struct rk_api_port_info *pi = &d->info.port;
-	char where[160], qwhere[400], qproto[80], qdriver[160], *msg = NULL;
+	char where[160], qwhere[400], qproto[80], qdriver[160];
 
 	go_strconv_quote(proto, strlen(proto), qproto, sizeof(qproto));
 	go_strconv_quote(pi->driver, strlen(pi->driver), qdriver, sizeof(qdriver));
 	rk_dproxy_join(d->args.host_ip, d->args.host_port, where, sizeof(where));
 	go_strconv_quote(where, strlen(where), qwhere, sizeof(qwhere));
-	if (asprintf(&msg,
-		     "protocol %s is not supported by the RootlessKit port driver %s, discarding "
-		     "request for %s",
-		     qproto, qdriver, qwhere) >= 0)
-		rk_dproxy_warn(msg);
-	free(msg);
+	rk_warn("protocol %s is not supported by the RootlessKit port driver %s, discarding "
+		"request for %s",
+		qproto, qdriver, qwhere);
 }
 
 /*
@@ -419,6 +390,7 @@ int rk_dproxy_main(int argc, char **argv)
 	int rc = 0;
 
 	rk_dproxy_reserve_status_fd();
+	rk_log_set_role(NULL); /* upstream's logrus lines have no [rootlesskit:...] prefix */
 	/* dockerd may have closed the status pipe (it gave up after 16 s): a write there must
 	 * fail with EPIPE, not kill us before the port is removed (Go ignores it the same way) */
 	signal(SIGPIPE, SIG_IGN);

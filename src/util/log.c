@@ -57,7 +57,10 @@ void rk_log(enum rk_log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	snprintf(full, sizeof(full), "[rootlesskit:%s] %s", rk_log_role, msg);
+	if (rk_log_role)
+		snprintf(full, sizeof(full), "[rootlesskit:%s] %s", rk_log_role, msg);
+	else
+		snprintf(full, sizeof(full), "%s", msg);
 
 	if (isatty(STDERR_FILENO)) {
 		struct timespec now;

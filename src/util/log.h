@@ -14,7 +14,10 @@
 
 enum rk_log_level { RK_LOG_DEBUG, RK_LOG_INFO, RK_LOG_WARN };
 
-/** rk_log_set_role - set the role printed in prefixes: "parent" or "child ". */
+/**
+ * rk_log_set_role - set the role printed in prefixes: "parent" or "child ". NULL: rk_log()'s
+ * lines carry no "[rootlesskit:ROLE] " prefix (rootlesskit-docker-proxy's logrus warnings).
+ */
 void rk_log_set_role(const char *role);
 /** rk_log_set_debug - enable or disable debug lines. */
 void rk_log_set_debug(bool on);
