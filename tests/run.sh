@@ -12,8 +12,8 @@
 # propagation tmpfs, /dev/net/tun); delegate a fresh cgroup2 directory to the test user
 # (tests/lib/cgroup.sh); run pytest on tests/integration as that user inside a private network
 # namespace (tests/lib/as-test-user.sh), then the rootless Docker end-to-end tests (tests/e2e) the
-# same way, then the network, signal and exit-code tests again with the ASan+UBSan binary;
-# print a summary. Its last line is "N passed, M failed"
+# same way, then the network, signal, exit-code, port, API, stack and docker-proxy tests and the
+# end-to-end tests again with the ASan+UBSan binary; print a summary. Its last line is "N passed, M failed"
 # over unit, fuzz and integration tests, and the exit status is non-zero if anything failed, if
 # a step failed, or if no test ran. With CI=true a skipped test counts as failed.
 #
