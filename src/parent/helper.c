@@ -107,11 +107,14 @@ static void rk_helper_on_exit(struct rk_loop *loop, struct rk_loop_src *src, pid
 }
 
 __attribute__((noreturn)) static void rk_helper_exec(const char *path, char *const argv[], int out,
-						     const int *extra, int nextra, pid_t parent)
+						     const int *extra, int nextra, pid_t parent,
+						     bool own_group)
 {
 	int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	int moved[8];
 
+	if (own_group)
+		setpgid(0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(127);
@@ -154,7 +157,11 @@ int rk_helper_start(struct rk_helper *h, struct rk_loop *loop, char *const argv[
 	if (h->pid < 0)
 		return rk_err_errno(err, errno, "fork %s", h->name);
 	if (h->pid == 0)
-		rk_helper_exec(path, argv, w, extra, nextra, parent);
+		rk_helper_exec(path, argv, w, extra, nextra, parent, h->own_group);
+	if (h->own_group) {
+		setpgid(h->pid, h->pid); /* as the child does: whichever runs first */
+		h->pgid = h->pid;
+	}
 	rk_close(&w);
 	fcntl(r, F_SETFL, O_NONBLOCK);
 	if ((rc = rk_loop_add_pid(loop, h->pid, rk_helper_on_exit, h, &h->pid_src)) < 0) {
@@ -175,6 +182,9 @@ int rk_helper_start(struct rk_helper *h, struct rk_loop *loop, char *const argv[
 
 void rk_helper_stop(struct rk_helper *h)
 {
+	if (h->pgid > 0)
+		killpg(h->pgid, SIGKILL); /* its forks too, even after it exited itself */
+	h->pgid = 0;
 	if (h->pid > 0 && !h->exited) {
 		kill(h->pid, SIGKILL);
 		while (waitpid(h->pid, &h->status, 0) < 0 && errno == EINTR)

@@ -34,19 +34,27 @@ struct rk_helper {
 	size_t line_len;
 	rk_helper_exit_cb on_exit;
 	void *data;
+	/* set before start: the helper leads a process group of its own and rk_helper_stop kills
+	 * the whole group, so that what the helper forked (socat's per-connection children) ends
+	 * with it */
+	bool own_group;
+	pid_t pgid; /* that group while it may have members, else 0 */
 };
 
 /**
  * rk_helper_start - start @argv (argv[0] is looked up in $PATH like Go's exec.LookPath) with
  * stdin on /dev/null, stdout+stderr into a pipe read by the loop, @extra[i] as fd 3+i in the
  * helper, PDEATHSIG=SIGKILL, default signal dispositions and mask, the original RLIMIT_NOFILE.
- * @h must be zeroed except name/on_exit/data. Return: 0 or -errno with @err
+ * @h must be zeroed except name/on_exit/data/own_group. Return: 0 or -errno with @err
  * ("exec: \"x\": executable file not found in $PATH").
  */
 int rk_helper_start(struct rk_helper *h, struct rk_loop *loop, char *const argv[], const int *extra,
 		    int nextra, struct rk_err *err);
 
-/** rk_helper_stop - SIGKILL the helper if it runs, reap it, drop its sources. Idempotent. */
+/**
+ * rk_helper_stop - SIGKILL the helper if it runs (with @own_group: its whole process group),
+ * reap it, drop its sources. Idempotent.
+ */
 void rk_helper_stop(struct rk_helper *h);
 
 /** rk_helper_drain - read whatever output is already in the pipe (non-blocking). */

@@ -9,6 +9,10 @@
  *
  * Beyond upstream: the listen address is tried with a bind of our own before socat starts, so
  * a port in use is an error of the add (upstream answered OK and socat failed in a retry loop).
+ * Each socat leads a process group of its own, and removing the port (or rootlesskit's exit)
+ * kills the group: its per-connection forks go with it, so the port's connections end there.
+ * Upstream killed the listener alone, and a UDP fork (which never sees an end) lived on after
+ * rootlesskit exited.
  */
 #include "net/net.h"
 #include "port/port.h"
@@ -66,6 +70,7 @@ static int rk_socat_run(struct rk_socat_port *sp, struct rk_err *err)
 	snprintf(sp->h.name, sizeof(sp->h.name), "%s", name);
 	sp->h.on_exit = rk_socat_on_exit;
 	sp->h.data = sp;
+	sp->h.own_group = true; /* its per-connection forks end with it (UDP ones never end) */
 	return rk_helper_start(&sp->h, rk_ports_env(sp->pt)->loop, sp->argv, NULL, 0, err);
 }
 
