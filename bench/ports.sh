@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Port driver benchmark: traffic from the host side through a published port of the builtin port
-# driver to a server inside the rootlesskit command, ours against the reference (Debian's Go
-# rootlesskit 1.1.0) in the same run, beside the same server reached directly on loopback ("raw").
-# Same machine, same run, as the unprivileged test user with sub-IDs.
+# Port driver benchmark: traffic from the host side through a published port to a server inside
+# the rootlesskit command, for every port driver, ours against the reference (Debian's Go
+# rootlesskit 1.1.0) where it has the driver, in the same run, beside the same server reached
+# directly on loopback ("raw"). Same machine, same run, as the unprivileged test user with sub-IDs.
 #
 #   sudo bash bench/ports.sh [--rounds N] [--time S] [--burst N] [--out DIR] [--quick]
 #
@@ -12,9 +12,9 @@
 #   --time S     iperf3 -t and wrk -d (default 10 seconds)
 #   --burst N    connections of the burst test (default 5000; must fit the hard RLIMIT_NOFILE)
 #   --out DIR    keep the raw data in DIR (default: a temporary directory, removed at the end)
-#   --quick      smoke test: --rounds 1 --time 3
-#   --only LIST  run only these figures (comma-separated: tcp,keepalive,close,udp,burst,rss;
-#                default all)
+#   --quick      smoke test: --rounds 1 --time 3, UDP at 1G only
+#   --only LIST  run only these figures (comma-separated: tcp,keepalive,close,udp,drivers,burst,
+#                rss; default all)
 #
 # As root it prepares the machine like the tests do (packages, user rktest with sub-IDs;
 # tests/lib/setup-root.sh --no-prop), takes the machine-wide lock (waiting for a running test
@@ -24,8 +24,9 @@
 # and RK_REF_BIN (default /usr/bin/rootlesskit). Traffic goes only to 127.0.0.1 of the bed's
 # namespace and, through the port driver, to the child's own network namespace.
 #
-# Every rootlesskit run is `BIN --net=slirp4netns --disable-host-loopback --port-driver=builtin
-# --state-dir=DIR -p 127.0.0.1:P:P/tcp [...] sh -c SERVER`: the server (iperf3 -s or nginx) runs
+# Figures 1-6 are of the builtin driver: `BIN --net=slirp4netns --disable-host-loopback
+# --port-driver=builtin --state-dir=DIR -p 127.0.0.1:P:P/tcp [...] sh -c SERVER`; figure 7 is of
+# the other drivers with the same command and other flags. The server (iperf3 -s or nginx) runs
 # inside the command, the client (iperf3 -c, wrk, the burst client) on the host side, in the bed's
 # namespace, against 127.0.0.1:P. "raw" is the same server started in the bed's namespace on
 # 127.0.0.1 (another port) and the same client: the physical limit of the machine.
@@ -53,12 +54,31 @@
 # nginx (as the test user, in a temporary directory of DIR): `daemon off`, 1 worker, access_log
 # off, keepalive_requests 1000000, a 612-byte static index.html, backlog 4096, multi_accept on.
 #
+#  7. Every other port driver, TCP as 1. and UDP as 4. at -b 1G (the builtin rows are 1. and 4.):
+#     - slirp4netns: `--net=slirp4netns --port-driver=slirp4netns`, ours and the reference.
+#       Without --disable-host-loopback: with it, slirp4netns 1.2.0 (libslirp 4.7) drops the
+#       child's UDP replies to a forwarded port, for both (the iperf3 UDP client then hangs; a
+#       plain UDP echo through it gets no answer);
+#     - implicit: `--net=pasta --disable-host-loopback --port-driver=implicit` (pasta forwards
+#       the ports bound in the namespace; -p is ignored), ours only (1.1.0 has no pasta). First,
+#       pasta alone is tried with a UDP port bound after it started (socat echo): Debian 12's
+#       pasta (2023-03) does not forward one, and every port of the command is bound after
+#       pasta started, so the UDP figure is then reported as not measured, with the reason;
+#     - gvisor-tap-vsock: `--net=gvisor-tap-vsock --port-driver=gvisor-tap-vsock` (libslirp's
+#       forwarding in the parent's stack thread), ours only;
+#     - socat: `--net=slirp4netns --disable-host-loopback --port-driver=socat`, ours only
+#       (upstream removed it in v0.14.0).
+#     No goal; TCP is shown beside raw loopback.
+#
 # Checks on every run (a failed check fails the run): the server in the command is listening in a
-# network namespace other than the bed's, with tap0 (slirp4netns); the host listener of every
-# published port belongs to the rootlesskit parent itself (the builtin driver; with the
-# slirp4netns driver it would be slirp4netns); the command ended when told to and rootlesskit
-# exited 0; no rootlesskit, slirp4netns, nginx or iperf3 process of the run outlived it (ended
-# and counted). Every client has a time limit and an outer `timeout`: nothing can hang.
+# network namespace other than the bed's, with tap0; the host sockets of every published port
+# (TCP listeners, UDP sockets) belong to the driver's process: builtin and gvisor-tap-vsock the
+# rootlesskit parent itself, slirp4netns and socat the parent's slirp4netns/socat children;
+# implicit: pasta makes itself undumpable, so ss cannot name it: a listener on the server's port
+# whose owner ss cannot read, and a pasta daemon of this run alive; the command ended when told
+# to and rootlesskit exited 0; no rootlesskit, slirp4netns, pasta, socat, nginx or iperf3 process
+# of the run outlived it (ended and counted). Every client has a time limit and an outer
+# `timeout`: nothing can hang.
 #
 # Output: in DIR the raw data (iperf-*.json, wrk-*.txt, burst-*.json, rss-*.tsv, probe-*.txt,
 # *.stderr, results.tsv); on stdout a Markdown report with the machine, the date and the command.
@@ -67,7 +87,8 @@ set -euo pipefail
 self=$(readlink -f "${BASH_SOURCE[0]}")
 repo=$(cd "$(dirname "$self")/.." && pwd)
 
-rounds=3 time_s=10 burst_n=5000 out='' burst_src='' only=tcp,keepalive,close,udp,burst,rss
+rounds=3 time_s=10 burst_n=5000 out='' burst_src='' only=tcp,keepalive,close,udp,drivers,burst,rss
+udp_rates='1G 500M'
 orig_args=("$@")
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -77,13 +98,17 @@ while [ $# -gt 0 ]; do
 	--out) out=$2; shift 2 ;;
 	--only) only=$2; shift 2 ;;
 	--burst-src) burst_src=$2; shift 2 ;; # internal: the root half's copy of bench/burst.c
-	--quick) rounds=1 time_s=3; shift ;;
+	--quick) rounds=1 time_s=3 udp_rates=1G; shift ;;
+	--udp-rates) udp_rates=${2//,/ }; shift 2 ;; # internal: what --quick chose, for the user half
 	-h | --help) sed -n '3,/^set -euo/p' "$self" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "ports.sh: unknown argument: $1 (see --help)" >&2; exit 2 ;;
 	esac
 done
 for t in ${only//,/ }; do
-	case "$t" in tcp | keepalive | close | udp | burst | rss) ;; *) echo "ports.sh: --only: unknown figure $t" >&2; exit 2 ;; esac
+	case "$t" in tcp | keepalive | close | udp | drivers | burst | rss) ;; *) echo "ports.sh: --only: unknown figure $t" >&2; exit 2 ;; esac
+done
+for v in $udp_rates; do
+	[[ "$v" =~ ^[1-9][0-9]*[KMG]?$ ]] || { echo "ports.sh: --udp-rates: not an iperf3 rate: $v" >&2; exit 2; }
 done
 for v in "$rounds" "$time_s" "$burst_n"; do
 	case "$v" in '' | *[!0-9]* | 0) echo "ports.sh: --rounds, --time and --burst take a positive integer" >&2; exit 2 ;; esac
@@ -103,7 +128,7 @@ if [ "$(id -u)" = 0 ]; then
 	install -m 0644 "$repo/bench/burst.c" "$burst_src"
 	rk_bench_as_test_user "$self" "$out" "$ours" "$ref" \
 		"bench/ports.sh${orig_args[*]:+ ${orig_args[*]}}" --rounds "$rounds" --time "$time_s" \
-		--burst "$burst_n" --only "$only" --burst-src "$burst_src"
+		--burst "$burst_n" --only "$only" --burst-src "$burst_src" --udp-rates "${udp_rates// /,}"
 fi
 
 # ---------------------------------------------------------------- as the unprivileged user
@@ -242,15 +267,23 @@ record() { # NAME TEST SIDE ROUND STATUS LEAKED
 	fi
 }
 
-# This user's live rootlesskit, slirp4netns, nginx and iperf3 processes (the reference's child
-# is `exe`) in this bed's network namespace or in the current run's child namespace: never those
-# of another run of the same user (a test suite in its own bed, say).
+# This user's live rootlesskit, slirp4netns, socat, nginx and iperf3 processes (the reference's
+# child is `exe`) in this bed's network namespace or in the current run's child namespace, and
+# pasta daemons (comm passt or passt.avx2) started for a state dir of this script (pasta makes
+# itself undumpable: its netns cannot be read, its command line can): never those of another run
+# of the same user (a test suite in its own bed, say).
 rk_child_netns=''
 run_pids() {
-	local p n
+	local p c n
 	ps -u "$(id -u)" -o pid=,stat=,comm= |
-		awk '$2 !~ /^[ZX]/ && $3 ~ /^(rootlesskit|slirp4netns|nginx|iperf3|exe)$/ { print $1 }' |
-		while read -r p; do
+		awk '$2 !~ /^[ZX]/ && $3 ~ /^(rootlesskit|slirp4netns|passt|passt\.avx2|pasta|socat|nginx|iperf3|exe)$/ { print $1, $3 }' |
+		while read -r p c; do
+			case "$c" in
+			pas*)
+				n=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) || continue
+				[[ "$n" != *" --pid=$out/state/"* ]] || echo "$p"
+				continue ;;
+			esac
 			n=$(readlink "/proc/$p/ns/net" 2>/dev/null) || continue
 			if [ "$n" = "$bed_netns" ] || { [ -n "$rk_child_netns" ] && [ "$n" = "$rk_child_netns" ]; }; then
 				echo "$p"
@@ -268,20 +301,45 @@ rss_kib() { # PID: VmRSS in KiB, or nothing
 fail=''
 failed() { fail="$fail${fail:+; }$*"; }
 
-# rk_start NAME BIN NLISTEN PORT SERVER...: rootlesskit BIN publishing "${pub[@]}", the command
-# running SERVER (listening on PORT/tcp inside). Sets rk_tpid (the outer timeout), rk_ppid (the
-# rootlesskit parent), rk_cpid (the child), rk_fifo. Checks the driver (see the top).
+# The flags of each port driver's runs (pdrv, set by the caller; builtin unless said otherwise):
+# the network driver it works with, and the processes that must own its host sockets.
+pdrv=builtin
+pdrv_flags() { # prints one flag a line
+	case "$pdrv" in
+	builtin | socat) printf '%s\n' --net=slirp4netns --disable-host-loopback ;;
+	# without --disable-host-loopback: with it, slirp4netns 1.2.0 (libslirp 4.7) drops the
+	# child's UDP replies to a forwarded port (both sides; see the top)
+	slirp4netns) printf '%s\n' --net=slirp4netns ;;
+	gvisor-tap-vsock) printf '%s\n' --net=gvisor-tap-vsock ;;
+	implicit) printf '%s\n' --net=pasta --disable-host-loopback ;;
+	esac
+	echo "--port-driver=$pdrv"
+}
+pdrv_owners() { # the PIDs that must own the host sockets of the published ports, one a line
+	case "$pdrv" in
+	builtin | gvisor-tap-vsock) echo "$rk_ppid" ;; # the parent itself (ours: the stack's thread)
+	slirp4netns) pgrep -P "$rk_ppid" -x slirp4netns || true ;;
+	socat) pgrep -P "$rk_ppid" -x socat || true ;;
+	# implicit: pasta daemonises and makes itself undumpable, so ss cannot name it: see rk_start
+	esac
+}
+
+# rk_start NAME BIN NLISTEN PORT SERVER...: rootlesskit BIN with the flags of $pdrv, publishing
+# "${pub[@]}", the command running SERVER (listening on PORT/tcp inside). Sets rk_tpid (the outer
+# timeout), rk_ppid (the rootlesskit parent), rk_cpid (the child), rk_fifo. Checks the driver
+# (see the top).
 rk_tpid='' rk_ppid='' rk_cpid='' rk_fifo='' rk_before='' rk_name=''
 rk_start() {
-	local name=$1 bin=$2 nlisten=$3 i owned=0 p
+	local name=$1 bin=$2 nlisten=$3 i owned=0 p owners='' re flags
 	shift 3
+	local sport=$1 # the server's port inside (implicit: also the host's)
 	local ready=$out/probe-$name.txt state=$out/state/$name
 	rk_name=$name rk_fifo=$out/tmp/fifo-$name rk_child_netns=''
 	rm -rf "$ready" "$state" "$rk_fifo"
 	mkfifo "$rk_fifo"
 	rk_before=$(run_pids)
-	timeout -k 5 "$outer_timeout" "$bin" --net=slirp4netns --disable-host-loopback \
-		--port-driver=builtin --state-dir="$state" "${pub[@]}" \
+	mapfile -t flags < <(pdrv_flags)
+	timeout -k 5 "$outer_timeout" "$bin" "${flags[@]}" --state-dir="$state" "${pub[@]}" \
 		/bin/sh -c "$inner" sh "$ready" "$rk_fifo" "$@" >"$out/$name.stdout" 2>"$out/$name.stderr" &
 	rk_tpid=$! rk_ppid='' rk_cpid=''
 	for i in $(seq 1000); do
@@ -301,27 +359,56 @@ rk_start() {
 		failed "the server runs in the bed's network namespace"; return 1
 	fi
 	grep -q '^ifaces=.* tap0 ' "$ready" || { failed "no tap0 in the child: $(grep ifaces= "$ready")"; return 1; }
+	echo "flags=${flags[*]}" >>"$ready"
+	if [ "$pdrv" = implicit ]; then
+		# pasta forwards every port bound in the namespace (its own scan): wait for the server's
+		# port on the host side, held by a socket ss cannot name, with a pasta of this run alive
+		for i in $(seq 250); do
+			owned=$(ss -Hltn "sport = :$sport" | grep -c . || true)
+			[ "$owned" -lt 1 ] || break
+			sleep 0.02
+		done
+		p=$(comm -13 <(echo "$rk_before") <(run_pids) | while read -r i; do
+			case "$(cat "/proc/$i/comm" 2>/dev/null)" in pas*) echo "$i" ;; esac; done | head -n 1)
+		{
+			echo "parent=$rk_ppid $(cat "/proc/$rk_ppid/comm" 2>/dev/null)"
+			echo "child=$rk_cpid $(cat "/proc/$rk_cpid/comm" 2>/dev/null)"
+			echo "pasta=$p"
+			ss -Hltnp "sport = :$sport" | head -n 3 | sed 's/^/host_listener=/'
+		} >>"$ready"
+		[ -n "$p" ] || { failed "no pasta process of this run"; return 1; }
+		if [ "$owned" -lt 1 ] || ss -Hltnp "sport = :$sport" | grep -q 'users:'; then
+			failed "no host listener on :$sport that only pasta could hold (implicit driver?)"
+			return 1
+		fi
+		return 0
+	fi
 	for i in $(seq 250); do
-		owned=$(ss -Hltnp | grep -c "pid=$rk_ppid," || true)
+		owners=$(pdrv_owners | tr '\n' ' ')
+		re="pid=(${owners% }),"
+		re=${re// /|}
+		owned=0
+		[ -z "${owners// /}" ] || owned=$(ss -Hltnp | grep -cE "$re" || true)
 		[ "$owned" -lt "$nlisten" ] || break
 		sleep 0.02
 	done
 	{
 		echo "parent=$rk_ppid $(cat "/proc/$rk_ppid/comm" 2>/dev/null)"
 		echo "child=$rk_cpid $(cat "/proc/$rk_cpid/comm" 2>/dev/null)"
-		echo "host_tcp_listeners_of_parent=$owned"
-		ss -Hltnup | grep "pid=$rk_ppid," | head -n 3 | sed 's/^/host_listener=/'
+		echo "owners=$owners($pdrv)"
+		echo "host_tcp_listeners_of_owners=$owned"
+		[ -z "${owners// /}" ] || ss -Hltnup | grep -E "$re" | head -n 3 | sed 's/^/host_listener=/'
 	} >>"$ready"
 	if [ "$owned" -lt "$nlisten" ]; then
-		failed "the rootlesskit parent owns $owned host TCP listeners, not $nlisten (builtin driver?)"
+		failed "the expected owners ($pdrv driver: '${owners% }') hold $owned host TCP listeners, not $nlisten"
 		return 1
 	fi
 	for p in "${pub[@]}"; do
 		case "$p" in
 		*/udp)
 			p=${p%/udp}
-			if ! ss -Hlunp "sport = :${p##*:}" | grep "pid=$rk_ppid," >/dev/null; then
-				failed "the rootlesskit parent has no host UDP socket for $p/udp"; return 1
+			if ! ss -Hlunp "sport = :${p##*:}" | grep -E "$re" >/dev/null; then
+				failed "no host UDP socket for $p/udp held by the $pdrv driver's '${owners% }'"; return 1
 			fi ;;
 		esac
 	done
@@ -537,6 +624,37 @@ echo "$nofile_hard" >"$out/nofile-hard.txt"
 
 # ---------------------------------------------------------------- the rounds
 want() { [[ ",$only," == *",$1,"* ]]; }
+
+# The other port drivers (builtin's rows are the tcp and udp1G figures). Debian 12's pasta
+# (2023-03) does not forward a UDP port bound after it started, and every port of the command is
+# bound after it (the implicit driver starts pasta first): tried here with pasta alone, and if so
+# that figure is reported as not measured, with the reason, instead of failing every round.
+pd_list='slirp4netns implicit gvisor-tap-vsock socat'
+pd_implicit_udp_na=''
+pasta_udp_probe() { # succeeds when pasta forwards a UDP port bound after it started
+	local port=5399 got=''
+	# shellcheck disable=SC2016  # $1 of the inner shell
+	timeout -k 2 6 pasta --config-net --ipv4-only --tcp-ports=none --udp-ports=auto \
+		-T none -U none -f -- sh -c 'sleep 0.3; exec timeout 4 socat UDP-RECVFROM:"$1",fork EXEC:cat' \
+		sh "$port" >"$out/pasta-udp-probe.txt" 2>&1 &
+	local pp=$!
+	sleep 1.5
+	got=$(echo probe | timeout 2 socat - "UDP:127.0.0.1:$port" 2>>"$out/pasta-udp-probe.txt") || true
+	wait "$pp" 2>/dev/null || true
+	[ "$got" = probe ]
+}
+if want drivers; then
+	for d in $pd_list; do
+		case "$("$ours" --help 2>&1)" in *"$d"*) ;; *) die "$ours has no --port-driver=$d" ;; esac
+	done
+	case "$("$ref" --help 2>&1)" in *slirp4netns*) ;; *) die "$ref has no --port-driver=slirp4netns" ;; esac
+	for tool in pasta socat pgrep; do command -v "$tool" >/dev/null || die "$tool is missing (run as root once to install it)"; done
+	if ! pasta_udp_probe; then
+		pd_implicit_udp_na="this pasta ($(dpkg-query -W -f '${Version}' passt 2>/dev/null || echo '?')) does not forward a UDP port bound after it started (tried with pasta alone: $(tail -n 1 "$out/pasta-udp-probe.txt" | cut -c1-120)); the implicit driver's ports are all bound after it"
+		echo "$pd_implicit_udp_na" >"$out/pd-implicit-udp.not-measured"
+		log "implicit UDP: not measured: $pd_implicit_udp_na"
+	fi
+fi
 for r in $(seq "$rounds"); do
 	for t in tcp keepalive close; do
 		want "$t" || continue
@@ -545,10 +663,21 @@ for r in $(seq "$rounds"); do
 		run_raw "$t" "$r" "$t"
 	done
 	if want udp; then
-		for rate in 1G 500M; do
+		for rate in $udp_rates; do
 			run_rk "udp$rate" ours "$r" udp "$rate"
 			run_rk "udp$rate" reference "$r" udp "$rate"
 			run_raw "udp$rate" "$r" udp "$rate"
+		done
+	fi
+	if want drivers; then
+		for d in $pd_list; do
+			for k in tcp udp; do
+				if [ "$d.$k" = implicit.udp ] && [ -n "$pd_implicit_udp_na" ]; then continue; fi
+				pdrv=$d
+				run_rk "pd.$d.$k" ours "$r" "$k" 1G
+				if [ "$d" = slirp4netns ]; then run_rk "pd.$d.$k" reference "$r" "$k" 1G; fi
+				pdrv=builtin
+			done
 		done
 	fi
 	if want burst; then
@@ -593,7 +722,7 @@ bad = [r for r in rows if r["status"] != "ok"]
 def load(r):
     n = r["name"]
     t = r["test"]
-    if t in ("tcp", "udp1G", "udp500M"):
+    if t in ("tcp", "udp1G", "udp500M") or t.startswith("pd."):
         return json.load(open(f"{out}/iperf-{n}.json"))
     if t in ("keepalive", "close", "rss"):
         return json.loads([l for l in open(f"{out}/wrk-{n}.txt") if l.startswith("WRKJSON ")][-1][8:])
@@ -632,6 +761,10 @@ p99 = lambda d, r: d["p99_us"] / 1000
 answered = lambda d, r: d["answered"]
 lastms = lambda d, r: d["last_answer_ms"]
 
+PDRVS = ("slirp4netns", "implicit", "gvisor-tap-vsock", "socat")
+PDRV_NET = {"slirp4netns": "--net=slirp4netns", "implicit": "--net=pasta --disable-host-loopback",
+            "gvisor-tap-vsock": "--net=gvisor-tap-vsock",
+            "socat": "--net=slirp4netns --disable-host-loopback"}
 goals = []
 def verdict(ok, text):
     if ok is None:
@@ -641,7 +774,7 @@ def verdict(ok, text):
 u = os.uname()
 la0 = " ".join(open(f"{out}/loadavg-start.txt").read().split()[:3])
 la1 = " ".join(open(f"{out}/loadavg-end.txt").read().split()[:3])
-print(f"""## Port drivers: the builtin driver, host → child
+print(f"""## Port drivers, host → child
 
 - date: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}
 - machine: Linux {u.release} ({u.machine}), {cpu()}, {os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))})
@@ -649,7 +782,7 @@ print(f"""## Port drivers: the builtin driver, host → child
 - run as: {os.environ.get('USER', '?')} (uid {os.getuid()}), private network namespace with the test bed; clients on its 127.0.0.1
 - load average (1, 5, 15 min) at the start: {la0}; at the end: {la1}
 - ours: `{ours}` ({version([ours, '--version'])}, sha256 {hashlib.sha256(open(ours, 'rb').read()).hexdigest()[:12]}); reference: `{ref}` ({version([ref, '--version'])})
-- both: `--net=slirp4netns --disable-host-loopback --port-driver=builtin -p 127.0.0.1:P:P/tcp` (defaults otherwise); {version(['slirp4netns', '--version'])}
+- builtin rows (both): `--net=slirp4netns --disable-host-loopback --port-driver=builtin -p 127.0.0.1:P:P/tcp` (defaults otherwise); the other drivers: `--port-driver=D` with the network flags in the row; {version(['slirp4netns', '--version'])}
 - tools: {version(['iperf3', '--version'])}; {version(['wrk', '-v'])}; {version(['nginx', '-v'])} (1 worker, access_log off, 612-byte file)
 - open files: hard RLIMIT_NOFILE {nofile} (the test user's; the burst client, nginx's worker_rlimit_nofile and both rootlesskit parents raise their soft limit to it); nginx worker_connections {wconns}
 - raw: the same server on the bed's 127.0.0.1, no rootlesskit
@@ -663,7 +796,8 @@ Median (min–max) over the rounds; ratios are of the medians.
 def ran(test):
     return any(r["test"] == test for r in rows)
 
-def row(label, test, f, fmt, goal_txt="", goal_fn=None, raw=True):
+def row(label, test, f, fmt, goal_txt="", goal_fn=None, raw=True, ref=True):
+    """ref=False: the reference has no such driver (its cell is –, not "no result")."""
     if not ran(test):
         return [], [], []
     a, b = series(test, "ours", f), series(test, "reference", f)
@@ -674,7 +808,7 @@ def row(label, test, f, fmt, goal_txt="", goal_fn=None, raw=True):
         ok = goal_fn(a, b, c, q, qr)
         v = verdict(ok, "")
         goals.append((label, goal_txt, v))
-    print(f"| {label} | {cell(a, fmt)} | {cell(b, fmt)} | {cell(c, fmt) if raw else '–'} | "
+    print(f"| {label} | {cell(a, fmt)} | {cell(b, fmt) if ref else '–'} | {cell(c, fmt) if raw else '–'} | "
           f"{rcell(q)} | {rcell(qr) if raw else '–'} | {goal_txt} | {v} |")
     return a, b, c
 
@@ -704,6 +838,20 @@ for rate in ("1G", "500M"):
     v = verdict(ok, "")
     goals.append((f"UDP -b {rate}", "≥ ref. throughput, less loss", v))
     print(f"| UDP -b {rate}: goal | | | | | | ≥ ref. throughput, less loss | {v} |")
+# the other port drivers (the builtin rows above): TCP, and UDP -b 1G
+not_measured = {}
+if os.path.exists(f"{out}/pd-implicit-udp.not-measured"):
+    not_measured["pd.implicit.udp"] = open(f"{out}/pd-implicit-udp.not-measured").read().strip()
+for d in PDRVS:
+    hasref = d == "slirp4netns"
+    row(f"{d} driver ({PDRV_NET[d]}): TCP, Gbit/s", f"pd.{d}.tcp", gbps, "{:.2f}", raw=False,
+        ref=hasref)
+    if f"pd.{d}.udp" in not_measured:
+        print(f"| {d} driver: UDP -b 1G | not measured (see Details) | – | – | – | – | | |")
+        continue
+    row(f"{d} driver: UDP -b 1G, Mbit/s received", f"pd.{d}.udp", mbps, "{:.0f}", raw=False,
+        ref=hasref)
+    row(f"  loss %", f"pd.{d}.udp", lost, "{:.2f}", raw=False, ref=hasref)
 a, b, c = row(f"burst: answered of {burst_n}", "burst", answered, "{:.0f}")
 ok = None
 if ran("burst"):
@@ -771,6 +919,8 @@ for side in ("ours", "reference"):
     print(f"- {side}, checks (round 1, TCP): parent {kv.get('parent', '?')}, child {kv.get('child', '?')}, "
           f"child interfaces `{kv.get('ifaces', '?').strip()}`, server on `{kv.get('listen', '?').strip()}` in the child; "
           f"host listener: `{' '.join(kv.get('host_listener', '?').split()[:5])}` owned by the parent")
+for t, why in not_measured.items():
+    print(f"- not measured: {t}: {why}")
 leaks = [r for r in rows if r["leaked"] not in ("", "0")]
 if leaks:
     print("- processes that outlived rootlesskit (ended by the script): "
@@ -800,21 +950,45 @@ def figure(fid, test, group, title, unit, better, f, extra=None, sides=SIDES, ge
     figures.append(fig)
 
 lat = {"p50_ms": p50, "p99_ms": p99}
-figure("tcp", "tcp", "Port driver throughput host→child (iperf3)", "TCP host→child, 127.0.0.1:P",
+TPUT = "Port driver throughput host→child (iperf3, 127.0.0.1:P)"
+UDPG = "Port driver UDP host→child (iperf3 -l 1400)"
+figure("tcp", "tcp", TPUT, "builtin (--net=slirp4netns --disable-host-loopback), TCP",
        "Gbit/s", "higher", gbps, chart=True, goal="≥ 0.9× raw, ≥ 1.5× ref.",
        # stated once: the same checks hold for every rootlesskit run of every figure
-       checked="every rootlesskit run: server in a netns of its own with tap0, host listeners "
-       "owned by the rootlesskit parent (builtin driver), clean exit, no process outlived it")
+       checked="every rootlesskit run: server in a netns of its own with tap0; host sockets of "
+       "the published ports held by the driver's process (builtin, gvisor-tap-vsock: the "
+       "rootlesskit parent; slirp4netns, socat: its slirp4netns/socat children; implicit: a "
+       "listener only pasta's undumpable daemon can hold, and that daemon alive); clean exit; "
+       "no process outlived it")
 figure("http.keepalive", "keepalive", "Port driver HTTP (wrk -c 32, nginx in the child)",
        "keep-alive requests/s", "req/s", "higher", rps, lat, goal="≥ 3× ref.")
 figure("http.close", "close", "Port driver HTTP (wrk -c 32, nginx in the child)",
        "new connections/s (Connection: close)", "conn/s", "higher", rps, lat, goal="≥ 1.2× ref.")
 for rate in ("1G", "500M"):
-    group = "Port driver UDP host→child (iperf3 -l 1400)"
-    figure(f"udp.{rate.lower()}", f"udp{rate}", group, f"UDP -b {rate}, received", "Mbit/s",
-           "higher", mbps, {"loss_percent": lost}, goal="≥ ref. throughput, less loss")
-    figure(f"udp.{rate.lower()}.loss", f"udp{rate}", group, f"UDP -b {rate}, loss (lost_percent)",
-           "%", "lower", lost)
+    figure(f"udp.{rate.lower()}", f"udp{rate}", UDPG, f"builtin, UDP -b {rate}, received",
+           "Mbit/s", "higher", mbps, goal="≥ ref. throughput, less loss")
+    figure(f"udp.{rate.lower()}.loss", f"udp{rate}", UDPG,
+           f"builtin, UDP -b {rate}, loss (lost_percent)", "%", "lower", lost)
+# every other port driver: TCP beside raw loopback (the tcp figure's raw runs, when they ran),
+# UDP -b 1G; the reference where it has the driver (slirp4netns)
+for d in PDRVS:
+    sides = SIDES[:2] if d == "slirp4netns" else SIDES[:1]
+    rawtcp = lambda side, f: series("tcp" if side == "raw" else f"pd.{d}.tcp", side, f)
+    figure(f"driver.{d}.tcp", f"pd.{d}.tcp", TPUT, f"{d} ({PDRV_NET[d]}), TCP", "Gbit/s",
+           "higher", gbps, chart=True, sides=sides + ((SIDES[2],) if ran("tcp") else ()),
+           get=rawtcp, ratio_to="reference" if d == "slirp4netns" else
+           "raw loopback" if ran("tcp") else None)
+    if f"pd.{d}.udp" in not_measured:
+        figures.append({"id": f"ports.driver.{d}.udp.1g", "group": UDPG,
+                        "title": f"{d}, UDP -b 1G, received", "unit": "Mbit/s", "better": "higher",
+                        "values": {}, "ratio_to": None, "chart": False,
+                        "not_measured": {"ours": not_measured[f"pd.{d}.udp"]}})
+        continue
+    figure(f"driver.{d}.udp.1g", f"pd.{d}.udp", UDPG, f"{d}, UDP -b 1G, received", "Mbit/s",
+           "higher", mbps, sides=sides,
+           ratio_to="reference" if d == "slirp4netns" else None)
+    figure(f"driver.{d}.udp.1g.loss", f"pd.{d}.udp", UDPG, f"{d}, UDP -b 1G, loss (lost_percent)",
+           "%", "lower", lost, sides=sides, ratio_to="reference" if d == "slirp4netns" else None)
 figure("burst", "burst", "Port driver burst of new connections",
        f"burst: answered of {burst_n} (within {int(burst_to) // 1000} s)", "answered/N", "higher",
        answered, {"last_answer_ms": lastms}, goal=f"all {burst_n} answered, every round")

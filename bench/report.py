@@ -131,10 +131,12 @@ def analyse(parts, failures):
             out = dict(fig)
             out["part"] = part.get("part", "?")
             out["stats"] = {k: stats(v) for k, v in fig["values"].items()}
+            nm = fig.get("not_measured") or {}
             for k, st in out["stats"].items():
-                if st is None and not any(k in x and fig["id"] in x for x in failures):
+                if st is None and k not in nm and not any(k in x and fig["id"] in x
+                                                          for x in failures):
                     failures.append(f"{fig['id']}: {k} produced no number")
-            if not fig["values"]:
+            if not fig["values"] and not nm:
                 failures.append(f"{fig['id']}: no variant at all")
             to = fig.get("ratio_to")
             if to is None and "reference" in fig["values"]:
@@ -150,10 +152,11 @@ def variants_of(figs):
     """Column order for a group: ours, reference, then peers in first-seen order."""
     order = ["ours", "reference"]
     for f in figs:
-        for k in f["values"]:
+        for k in [*f["values"], *(f.get("not_measured") or {})]:
             if k not in order:
                 order.append(k)
-    return [v for v in order if any(v in f["values"] for f in figs)]
+    return [v for v in order
+            if any(v in f["values"] or v in (f.get("not_measured") or {}) for f in figs)]
 
 
 def markdown(doc, svg_link):
@@ -188,7 +191,9 @@ def markdown(doc, svg_link):
         lines.append("| figure | unit | " + " | ".join(cols) + " | ours / … | better | goal |")
         lines.append("|---|---|" + "---|" * len(cols) + "---|---|---|")
         for f in figs:
-            cells = [cell(f["stats"][c]) if c in f["stats"] else "—" for c in cols]
+            nm = f.get("not_measured") or {}
+            cells = [cell(f["stats"][c]) if c in f["stats"] else
+                     "not measured (below)" if c in nm else "—" for c in cols]
             ratio = (f"{f['ratio']:.2f}× {f['ratio_to']}" if f["ratio"] is not None
                      else "—")
             lines.append(f"| {f['title']} | {f['unit']} | " + " | ".join(cells) +
@@ -212,6 +217,9 @@ def markdown(doc, svg_link):
                 checks.append(f["checked"])
         if checks:
             lines += ["", "Checked on every run: " + "; ".join(checks) + "."]
+        for f in figs:  # figures that could not be measured on this machine, and why
+            for v, why in (f.get("not_measured") or {}).items():
+                lines += ["", f"Not measured: {f['title']}, {v}: {why}."]
         lines.append("")
     return "\n".join(lines)
 
