@@ -18,7 +18,7 @@
  *      checksum) and the super-frame goes to libslirp as one segment, one host send() instead
  *      of one per MTU-sized segment. UDP to the gateway's port 53 goes to the DNS forwarder
  *      (dnsfwd.c); the rest is rewritten for the address plan (frame.c) and fed to
- *      rk_slirp.input(). When a second TCP segment with data for the same destination comes in
+ *      slirp_input(). When a second TCP segment with data for the same destination comes in
  *      one turn, the host sockets of that destination get TCP_CORK;
  *   2. slirp_pollfds_poll(): libslirp reads and writes its host sockets;
  *   3. timers, the DNS forwarder's sockets, calls from the main thread (forwarding rules);
@@ -62,8 +62,8 @@
 #include <time.h>
 #include <unistd.h>
 
-/* libslirp's functions (slirpdl.c), copied here by rk_stack_start before the thread starts */
-static struct rk_slirp_api rk_slirp;
+/* libslirp's functions (slirpdl.c's table), set by rk_stack_start before the thread starts */
+static const struct rk_slirp_api *rk_slirp;
 
 #define RK_STACK_BATCH	    64	      /* tap frames per turn */
 #define RK_STACK_OUTQ	    128	      /* frames to the tap queued per turn */
@@ -486,7 +486,7 @@ static void rk_stack_tap_input(struct rk_stack *s)
 		if (fi.tcp && fi.paylen)
 			rk_stack_cork_decide(s, &fi, seen, &nseen, 4);
 		s->frames_in++;
-		rk_slirp.input(s->slirp, f, (int)n);
+		rk_slirp->input(s->slirp, f, (int)n);
 	}
 }
 
@@ -616,7 +616,7 @@ static void rk_stack_timers(struct rk_stack *s, uint32_t *timeout)
 			if (t->cb)
 				t->cb(t->cb_opaque);
 			else
-				rk_slirp.handle_timer(s->slirp, t->id, t->cb_opaque);
+				rk_slirp->handle_timer(s->slirp, t->id, t->cb_opaque);
 			again = true; /* the callback may have changed the list */
 			break;
 		}
@@ -687,12 +687,12 @@ static void rk_stack_run_call(struct rk_stack *s)
 	flags = (c.fwd.udp ? SLIRP_HOSTFWD_UDP : 0) | (c.fwd.v6only ? SLIRP_HOSTFWD_V6ONLY : 0);
 	errno = 0;
 	if (c.op == RK_STACK_OP_ADD)
-		rc = rk_slirp.add_hostxfwd(s->slirp, (const struct sockaddr *)&c.fwd.host,
-					   c.fwd.host_len, (const struct sockaddr *)&c.fwd.guest,
-					   c.fwd.guest_len, flags);
+		rc = rk_slirp->add_hostxfwd(s->slirp, (const struct sockaddr *)&c.fwd.host,
+					    c.fwd.host_len, (const struct sockaddr *)&c.fwd.guest,
+					    c.fwd.guest_len, flags);
 	else
-		rc = rk_slirp.remove_hostxfwd(s->slirp, (const struct sockaddr *)&c.fwd.host,
-					      c.fwd.host_len, flags);
+		rc = rk_slirp->remove_hostxfwd(s->slirp, (const struct sockaddr *)&c.fwd.host,
+					       c.fwd.host_len, flags);
 	if (rc < 0)
 		rc = c.op == RK_STACK_OP_ADD ? -(errno ? errno : EINVAL) : -ENOENT;
 	pthread_mutex_lock(&s->mu);
@@ -759,7 +759,7 @@ static void rk_stack_turn(struct rk_stack *s)
 	s->npfd = 0;
 	rk_stack_add_poll(s->tap_gone ? -1 : s->tap, SLIRP_POLL_IN, s);
 	rk_stack_add_poll(s->wake, SLIRP_POLL_IN, s);
-	rk_slirp.pollfds_fill(s->slirp, &timeout, rk_stack_add_poll, s);
+	rk_slirp->pollfds_fill(s->slirp, &timeout, rk_stack_add_poll, s);
 	if (s->dns)
 		rk_dnsfwd_fill(s->dns, rk_stack_dns_add, s, rk_loop_now_ms(), &timeout);
 	rk_stack_timers(s, &timeout);
@@ -771,7 +771,7 @@ static void rk_stack_turn(struct rk_stack *s)
 	}
 	if (n > 0 && (s->pfd[0].revents & (POLLIN | POLLERR | POLLHUP)))
 		rk_stack_tap_input(s);
-	rk_slirp.pollfds_poll(s->slirp, select_error, rk_stack_get_revents, s);
+	rk_slirp->pollfds_poll(s->slirp, select_error, rk_stack_get_revents, s);
 	if (s->dns)
 		rk_dnsfwd_poll(s->dns, rk_stack_dns_revents, s, rk_loop_now_ms());
 	rk_stack_timers(s, NULL);
@@ -815,10 +815,10 @@ static int rk_stack_new_slirp(struct rk_stack *s, const struct rk_stack_config *
 	    .disable_host_loopback = !c->host_loopback,
 	};
 
-	rk_slirp.g_log_set_handler("Slirp",
-				   G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL | G_LOG_FLAG_RECURSION,
-				   rk_stack_glib_log, s);
-	s->slirp = rk_slirp.new_(&cfg, &rk_stack_cb, s);
+	rk_slirp->g_log_set_handler("Slirp",
+				    G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL | G_LOG_FLAG_RECURSION,
+				    rk_stack_glib_log, s);
+	s->slirp = rk_slirp->new_(&cfg, &rk_stack_cb, s);
 	if (!s->slirp)
 		return rk_err_set(err, EINVAL, "libslirp refused the configuration (mtu %d)",
 				  c->mtu);
@@ -852,19 +852,19 @@ static int rk_stack_alloc(struct rk_stack *s, const struct rk_stack_config *c, s
 
 int rk_stack_start(struct rk_stack **out, const struct rk_stack_config *c, struct rk_err *err)
 {
-	struct rk_stack *s = calloc(1, sizeof(*s));
+	struct rk_stack *s;
 	sigset_t all, old;
 	int rc;
 
-	const struct rk_slirp_api *api = rk_slirp_load(err);
-
 	*out = NULL;
-	if (!s || !api) {
+	if (!(rk_slirp = rk_slirp_load(err))) {
 		close(c->tap_fd);
-		free(s);
-		return api ? rk_err_set(err, ENOMEM, "out of memory") : -ENOENT;
+		return -ENOENT;
 	}
-	rk_slirp = *api;
+	if (!(s = calloc(1, sizeof(*s)))) {
+		close(c->tap_fd);
+		return rk_err_set(err, ENOMEM, "out of memory");
+	}
 	s->tap = c->tap_fd;
 	s->wake = -1;
 	pthread_condattr_t ca;
@@ -919,7 +919,7 @@ void rk_stack_stop(struct rk_stack *s)
 			 (unsigned long long)d.timeouts);
 	}
 	if (s->slirp)
-		rk_slirp.cleanup(s->slirp);
+		rk_slirp->cleanup(s->slirp);
 	rk_dnsfwd_free(s->dns);
 	while (s->timers) {
 		struct rk_stack_timer *t = s->timers;
@@ -942,7 +942,5 @@ void rk_stack_stop(struct rk_stack *s)
 
 const char *rk_stack_version(void)
 {
-	const struct rk_slirp_api *api = rk_slirp_load(NULL);
-
-	return api ? api->version_string() : "(not loaded)";
+	return rk_slirp ? rk_slirp->version_string() : "(not loaded)";
 }

@@ -56,7 +56,7 @@ int rk_stack_fwd_remove(struct rk_stack *s, const struct rk_stack_fwd *f);
 
 #define RK_STACK_CALL_MS 5000
 
-/** rk_stack_version - libslirp's version text. */
+/** rk_stack_version - libslirp's version text, once a stack has started ("(not loaded)" before). */
 const char *rk_stack_version(void);
 
 #endif
