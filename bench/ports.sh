@@ -290,6 +290,7 @@ run_pids() {
 			fi
 		done | sort
 }
+new_pids() { run_pids | comm -13 <(echo "$rk_before") -; } # the run's processes (rk_start's rk_before)
 rss_kib() { # PID: VmRSS in KiB, or nothing
 	local k v _
 	{ while read -r k v _; do [ "$k" = VmRSS: ] && { echo "$v"; return 0; }; done <"/proc/$1/status"; } 2>/dev/null
@@ -359,7 +360,11 @@ rk_start() {
 		failed "the server runs in the bed's network namespace"; return 1
 	fi
 	grep -q '^ifaces=.* tap0 ' "$ready" || { failed "no tap0 in the child: $(grep ifaces= "$ready")"; return 1; }
-	echo "flags=${flags[*]}" >>"$ready"
+	{
+		echo "flags=${flags[*]}"
+		echo "parent=$rk_ppid $(cat "/proc/$rk_ppid/comm" 2>/dev/null)"
+		echo "child=$rk_cpid $(cat "/proc/$rk_cpid/comm" 2>/dev/null)"
+	} >>"$ready"
 	if [ "$pdrv" = implicit ]; then
 		# pasta forwards every port bound in the namespace (its own scan): wait for the server's
 		# port on the host side, held by a socket ss cannot name, with a pasta of this run alive
@@ -368,11 +373,9 @@ rk_start() {
 			[ "$owned" -lt 1 ] || break
 			sleep 0.02
 		done
-		p=$(comm -13 <(echo "$rk_before") <(run_pids) | while read -r i; do
+		p=$(new_pids | while read -r i; do
 			case "$(cat "/proc/$i/comm" 2>/dev/null)" in pas*) echo "$i" ;; esac; done | head -n 1)
 		{
-			echo "parent=$rk_ppid $(cat "/proc/$rk_ppid/comm" 2>/dev/null)"
-			echo "child=$rk_cpid $(cat "/proc/$rk_cpid/comm" 2>/dev/null)"
 			echo "pasta=$p"
 			ss -Hltnp "sport = :$sport" | head -n 3 | sed 's/^/host_listener=/'
 		} >>"$ready"
@@ -393,8 +396,6 @@ rk_start() {
 		sleep 0.02
 	done
 	{
-		echo "parent=$rk_ppid $(cat "/proc/$rk_ppid/comm" 2>/dev/null)"
-		echo "child=$rk_cpid $(cat "/proc/$rk_cpid/comm" 2>/dev/null)"
 		echo "owners=$owners($pdrv)"
 		echo "host_tcp_listeners_of_owners=$owned"
 		[ -z "${owners// /}" ] || ss -Hltnup | grep -E "$re" | head -n 3 | sed 's/^/host_listener=/'
@@ -434,7 +435,7 @@ rk_stop() {
 	rk_tpid=''
 	[ "$rc" = 0 ] || failed "rootlesskit exit status $rc: $(tail -n 2 "$out/$rk_name.stderr" | tr '\n' ' ')"
 	for i in $(seq 20); do
-		leaked=$(comm -13 <(echo "$rk_before") <(run_pids) | tr '\n' ' ')
+		leaked=$(new_pids | tr '\n' ' ')
 		[ -n "${leaked// /}" ] || break
 		sleep 0.1
 	done
@@ -762,9 +763,20 @@ answered = lambda d, r: d["answered"]
 lastms = lambda d, r: d["last_answer_ms"]
 
 PDRVS = ("slirp4netns", "implicit", "gvisor-tap-vsock", "socat")
-PDRV_NET = {"slirp4netns": "--net=slirp4netns", "implicit": "--net=pasta --disable-host-loopback",
-            "gvisor-tap-vsock": "--net=gvisor-tap-vsock",
-            "socat": "--net=slirp4netns --disable-host-loopback"}
+def net_flags(d):
+    """The flags a driver's runs had besides --port-driver (rk_start's probe line flags=)."""
+    for side in ("ours", "reference"):
+        for r in rows:
+            if r["test"] == f"pd.{d}.tcp" and r["side"] == side:
+                try:
+                    for l in open(f"{out}/probe-{r['name']}.txt"):
+                        if l.startswith("flags="):
+                            return " ".join(x for x in l[6:].split()
+                                            if not x.startswith("--port-driver="))
+                except OSError:
+                    pass
+    return "?"
+PDRV_NET = {d: net_flags(d) for d in PDRVS}
 goals = []
 def verdict(ok, text):
     if ok is None:
